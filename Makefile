@@ -1,0 +1,88 @@
+# printfleet.mve: two entry points for a fresh Debian 12 machine (run as root, or with sudo for apt-get).
+#   make demo   runs playbooks/site.yml against the local lab that it starts itself
+#   make test   runs the whole test suite (unit, integration, sanity, lint, molecule)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+COLL_ROOT := $(CURDIR)/build/collections
+COLL_DIR := $(COLL_ROOT)/ansible_collections/printfleet/mve
+LAB_DIR ?= $(CURDIR)/.lab
+LAB_PRINTERS ?= 3
+APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/ansible-tmp
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export PATH := $(BIN):$(PATH)
+export MIBS :=
+
+.PHONY: help os-deps venv collection lab-up lab-down demo test unit integration sanity lint molecule docs clean bench
+
+help:
+	@echo "make demo   - start the local lab and run playbooks/site.yml against it"
+	@echo "make test   - run the whole test suite (what .ci/run runs)"
+	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make lab-up / make lab-down - start / stop the lab alone"
+
+os-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BIN)/.installed: requirements.txt requirements-test.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Build the collection tarball and install it, exactly as a user would.
+collection: venv
+	rm -rf build/dist && mkdir -p build/dist $(COLL_ROOT)
+	$(BIN)/ansible-galaxy collection build --force --output-path build/dist . >/dev/null
+	$(BIN)/ansible-galaxy collection install --force -p $(COLL_ROOT) build/dist/printfleet-mve-*.tar.gz >/dev/null
+	@echo "installed printfleet.mve into $(COLL_ROOT)"
+
+lab-up: os-deps venv
+	$(BIN)/python lab/lab.py up --dir $(LAB_DIR) --printers $(LAB_PRINTERS)
+
+lab-down:
+	-$(BIN)/python lab/lab.py down --dir $(LAB_DIR)
+
+demo: os-deps collection lab-up
+	$(BIN)/ansible-playbook -i $(LAB_DIR)/inventory.yml playbooks/site.yml
+
+docs: venv
+	$(BIN)/python scripts/gen_ports_doc.py
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: os-deps collection
+	$(BIN)/python -m pytest -q tests/integration
+
+sanity: collection
+	bash scripts/sanity.sh
+
+lint: collection
+	$(BIN)/ansible-lint --profile production --offline
+
+molecule: os-deps collection
+	cd extensions && $(BIN)/molecule test --all
+
+test: os-deps collection
+	$(BIN)/python -m pytest -q tests/unit tests/integration
+	$(MAKE) --no-print-directory sanity lint molecule
+
+bench: os-deps collection
+	$(BIN)/python bench/run.py
+
+clean: lab-down
+	rm -rf build .lab

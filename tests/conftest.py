@@ -1,0 +1,19 @@
+"""Shared pytest set-up: make ``ansible_collections.printfleet.mve`` importable from the work tree.
+
+The tests import the collection by its real package name, as Ansible does, without copying it:
+a symlink ``build/pytest/ansible_collections/printfleet/mve`` points at the repository root.
+"""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_NS = os.path.join(ROOT, 'build', 'pytest')
+_LINK = os.path.join(_NS, 'ansible_collections', 'printfleet', 'mve')
+if not os.path.islink(_LINK):
+    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
+    os.symlink(ROOT, _LINK)
+if _NS not in sys.path:
+    sys.path.insert(0, _NS)
+# Seed (vendor table) location: ../shared/seed beside the clone, as in CI.
+SEED = os.environ.get('MVE_SEED_FILE') or os.path.join(
+    os.path.dirname(ROOT), 'shared', 'seed', 'mve-ports-and-protocols.txt')
