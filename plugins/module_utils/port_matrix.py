@@ -201,6 +201,8 @@ def _choice(field, value, choices):
 def _as_bool(field, value):
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
     if isinstance(value, str) and value.lower() in ('true', 'yes', 'on', '1'):
         return True
     if isinstance(value, str) and value.lower() in ('false', 'no', 'off', '0'):
