@@ -1,0 +1,539 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SNMP on the wire: build requests and parse replies, no sockets.
+
+* SNMP v1/v2c GET requests and their replies, built and parsed with pysnmp's
+  lower-level message API (``pysnmp.proto.api`` protocol modules) and the
+  pyasn1 BER codec. This path creates no pysnmp engine, so a fleet probe can
+  send thousands of GETs from plain asyncio sockets and match request-ids.
+* SNMPv3 engine discovery (RFC 3414 section 4): a noAuthNoPriv, reportable
+  GET with an empty user name. Any agent answers it with a Report PDU that
+  carries its engine id, boots and time (usmStatsUnknownEngineIDs), which
+  proves an SNMPv3 agent is alive without credentials.
+* An SNMPv3 GET with real credentials through pysnmp 7's asyncio hlapi
+  (``snmpv3_get``, the only function here that does I/O).
+* ``SNMP_ARGSPEC_OPTIONS``, the one SNMP argument spec the collection's
+  modules share.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import string
+import traceback
+
+try:
+    from pyasn1.codec.ber import decoder as ber_decoder
+    from pyasn1.codec.ber import encoder as ber_encoder
+    from pyasn1.error import PyAsn1Error
+    from pyasn1.type import univ
+    from pysnmp.proto import api as snmp_api
+    from pysnmp.proto import rfc1905
+    from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message, ScopedPDU
+    from pysnmp.proto.secmod.rfc3414.service import UsmSecurityParameters
+except ImportError:  # pragma: no cover - exercised via HAS_PYSNMP in the module
+    HAS_PYSNMP = False
+    PYSNMP_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PYSNMP = True
+    PYSNMP_IMPORT_ERROR = None
+
+SYS_DESCR_OID = '1.3.6.1.2.1.1.1.0'
+SNMP_VERSIONS = ('1', '2c', '3')
+AUTH_PROTOCOLS = ('md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512')
+PRIV_PROTOCOLS = ('des', '3des', 'aes', 'aes192', 'aes256')
+DEFAULT_VERSION = '2c'
+DEFAULT_COMMUNITY = 'public'
+DEFAULT_AUTH_PROTOCOL = 'sha'
+DEFAULT_PRIV_PROTOCOL = 'aes'
+# RFC 3414 section 11.2 asks for pass phrases of at least 8 characters; net-snmp enforces it.
+MIN_KEY_LENGTH = 8
+
+# usmStats counters (RFC 3414 section 5) that an agent reports in a Report PDU.
+USM_STATS = {
+    '1.3.6.1.6.3.15.1.1.1.0': 'unsupported_sec_levels',
+    '1.3.6.1.6.3.15.1.1.2.0': 'not_in_time_windows',
+    '1.3.6.1.6.3.15.1.1.3.0': 'unknown_user_names',
+    '1.3.6.1.6.3.15.1.1.4.0': 'unknown_engine_ids',
+    '1.3.6.1.6.3.15.1.1.5.0': 'wrong_digests',
+    '1.3.6.1.6.3.15.1.1.6.0': 'decryption_errors',
+}
+
+# error-status values of RFC 3416 section 3.
+ERROR_STATUS_NAMES = (
+    'noError', 'tooBig', 'noSuchName', 'badValue', 'readOnly', 'genErr', 'noAccess', 'wrongType',
+    'wrongLength', 'wrongEncoding', 'wrongValue', 'noCreation', 'inconsistentValue',
+    'resourceUnavailable', 'commitFailed', 'undoFailed', 'authorizationError', 'notWritable',
+    'inconsistentName',
+)
+
+# The SNMP options every collection module that talks SNMP accepts, with the
+# same names, types and secrecy. No defaults here on purpose: a per-target
+# value that is unset falls back to the module-level value, then to
+# DEFAULT_VERSION / DEFAULT_COMMUNITY / DEFAULT_AUTH_PROTOCOL / DEFAULT_PRIV_PROTOCOL.
+SNMP_ARGSPEC_OPTIONS = dict(
+    version=dict(type='str', choices=list(SNMP_VERSIONS)),
+    community=dict(type='str', no_log=True),
+    username=dict(type='str'),
+    auth_protocol=dict(type='str', choices=list(AUTH_PROTOCOLS)),
+    auth_key=dict(type='str', no_log=True),
+    priv_protocol=dict(type='str', choices=list(PRIV_PROTOCOLS)),
+    priv_key=dict(type='str', no_log=True),
+    context=dict(type='str'),
+)
+SNMP_OPTION_NAMES = tuple(SNMP_ARGSPEC_OPTIONS)
+SNMP_SECRET_OPTIONS = ('community', 'auth_key', 'priv_key')
+
+_V1 = 0
+_V2C = 1
+_V3 = 3
+_VERSION_TO_WIRE = {'1': _V1, '2c': _V2C}
+_WIRE_TO_VERSION = {_V1: '1', _V2C: '2c', _V3: '3'}
+# msgFlags bits (RFC 3412 section 6.4)
+_FLAG_AUTH = 0x01
+_FLAG_PRIV = 0x02
+_FLAG_REPORTABLE = 0x04
+_USM_SECURITY_MODEL = 3
+_MAX_MSG_SIZE = 65507
+_PRINTABLE = set(string.printable)
+
+
+class SnmpWireError(ValueError):
+    """Bytes that are not the SNMP message we expected, or bad build arguments."""
+
+
+def _require_pysnmp():
+    if not HAS_PYSNMP:
+        raise SnmpWireError('pysnmp and pyasn1 are required for SNMP probes: %s'
+                            % PYSNMP_IMPORT_ERROR.strip().splitlines()[-1])
+
+
+def resolve_snmp_params(params, defaults=None):
+    """Merge one target's SNMP options over module-level ``defaults``.
+
+    Returns a new dict with every key of SNMP_ARGSPEC_OPTIONS, the version and
+    community defaults filled in, and the auth/priv protocol defaults filled in
+    only when the matching key is set.
+    """
+    out = {}
+    for key in SNMP_OPTION_NAMES:
+        value = params.get(key) if params else None
+        if value is None and defaults:
+            value = defaults.get(key)
+        out[key] = value
+    if out['version'] is None:
+        out['version'] = DEFAULT_VERSION
+    out['version'] = str(out['version'])
+    if out['community'] is None:
+        out['community'] = DEFAULT_COMMUNITY
+    if out['auth_key'] is not None and out['auth_protocol'] is None:
+        out['auth_protocol'] = DEFAULT_AUTH_PROTOCOL
+    if out['priv_key'] is not None and out['priv_protocol'] is None:
+        out['priv_protocol'] = DEFAULT_PRIV_PROTOCOL
+    return out
+
+
+def snmp_param_errors(params):
+    """Problems with resolved SNMP params as a list of ``(key, message)``; empty when fine."""
+    errors = []
+    version = params.get('version')
+    if version not in SNMP_VERSIONS:
+        errors.append(('version', 'got %r, expected one of: %s' % (version, ', '.join(SNMP_VERSIONS))))
+        return errors
+    for key, choices in (('auth_protocol', AUTH_PROTOCOLS), ('priv_protocol', PRIV_PROTOCOLS)):
+        value = params.get(key)
+        if value is not None and value not in choices:
+            errors.append((key, 'got %r, expected one of: %s' % (value, ', '.join(choices))))
+    if version != '3':
+        return errors
+    if not params.get('username'):
+        errors.append(('username', 'required when version is 3 (the SNMPv3 USM user name)'))
+    auth_key = params.get('auth_key')
+    priv_key = params.get('priv_key')
+    if priv_key is not None and auth_key is None:
+        errors.append(('priv_key', 'needs auth_key as well: SNMPv3 has no privacy without authentication'))
+    for key, value in (('auth_key', auth_key), ('priv_key', priv_key)):
+        if value is not None and len(value) < MIN_KEY_LENGTH:
+            errors.append((key, 'must be at least %d characters long (RFC 3414)' % MIN_KEY_LENGTH))
+    return errors
+
+
+def _oid(value):
+    text = str(value).strip().lstrip('.')
+    try:
+        parts = tuple(int(p) for p in text.split('.'))
+    except ValueError:
+        raise SnmpWireError('bad OID %r: expected dotted numbers such as %s' % (value, SYS_DESCR_OID))
+    if len(parts) < 2 or any(p < 0 for p in parts):
+        raise SnmpWireError('bad OID %r: expected dotted numbers such as %s' % (value, SYS_DESCR_OID))
+    return parts
+
+
+def _to_bytes(value):
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode('utf-8')
+
+
+def build_get_request(request_id, community=DEFAULT_COMMUNITY, version=DEFAULT_VERSION, oids=(SYS_DESCR_OID,)):
+    """BER bytes of an SNMP v1 or v2c GetRequest for ``oids`` with ``request_id``."""
+    _require_pysnmp()
+    version = str(version)
+    if version not in _VERSION_TO_WIRE:
+        raise SnmpWireError('build_get_request builds SNMP v1 and v2c only, got version %r' % (version,))
+    if not 0 <= int(request_id) <= 2147483647:
+        raise SnmpWireError('request-id %r out of range 0..2147483647' % (request_id,))
+    if isinstance(oids, str):
+        oids = [oids]
+    if not oids:
+        raise SnmpWireError('at least one OID is needed')
+    mod = snmp_api.PROTOCOL_MODULES[_VERSION_TO_WIRE[version]]
+    pdu = mod.GetRequestPDU()
+    mod.apiPDU.set_defaults(pdu)
+    mod.apiPDU.set_request_id(pdu, int(request_id))
+    mod.apiPDU.set_varbinds(pdu, [(mod.ObjectIdentifier(_oid(o)), mod.null) for o in oids])
+    msg = mod.Message()
+    mod.apiMessage.set_defaults(msg)
+    mod.apiMessage.set_community(msg, _to_bytes(community))
+    mod.apiMessage.set_pdu(msg, pdu)
+    return ber_encoder.encode(msg)
+
+
+def message_version(data):
+    """SNMP version of a BER message as '1', '2c' or '3'; raises SnmpWireError on garbage."""
+    _require_pysnmp()
+    try:
+        wire = int(snmp_api.decodeMessageVersion(bytes(data)))
+    except Exception as exc:  # pysnmp raises ProtocolError, pyasn1 its own errors
+        raise SnmpWireError('not an SNMP message: %s' % (exc,))
+    if wire not in _WIRE_TO_VERSION:
+        raise SnmpWireError('unknown SNMP message version %d' % wire)
+    return _WIRE_TO_VERSION[wire]
+
+
+def _is(value, name):
+    return value.__class__.__name__ == name
+
+
+def to_python(value):
+    """A JSON-friendly Python value for one decoded SNMP value.
+
+    Integers (Integer32, Counter32/64, Gauge32, TimeTicks, Unsigned32) become
+    int, OIDs dotted strings, IpAddress a dotted quad, printable OCTET STRINGs
+    text (trailing NULs dropped) and other OCTET STRINGs ``0x``-prefixed hex;
+    Null and the v2c exceptions (noSuchObject, ...) become None.
+    """
+    if isinstance(value, univ.Null):
+        return None
+    if isinstance(value, univ.ObjectIdentifier):
+        return str(value)
+    if isinstance(value, univ.Integer):
+        return int(value)
+    if isinstance(value, univ.OctetString):
+        raw = value.asOctets()
+        if _is(value, 'IpAddress') and len(raw) == 4:
+            return '.'.join(str(b) for b in bytearray(raw))
+        if not (_is(value, 'Opaque') or _is(value, 'Bits')):
+            text = raw.rstrip(b'\x00')
+            try:
+                decoded = text.decode('utf-8')
+            except UnicodeDecodeError:
+                decoded = None
+            if decoded is not None and all(c in _PRINTABLE or ord(c) > 127 for c in decoded):
+                return decoded
+        return '0x' + raw.hex()
+    return value.prettyPrint()
+
+
+def varbind_exception(value):
+    """'noSuchObject', 'noSuchInstance', 'endOfMibView' or None."""
+    if isinstance(value, rfc1905.NoSuchObject):
+        return 'noSuchObject'
+    if isinstance(value, rfc1905.NoSuchInstance):
+        return 'noSuchInstance'
+    if isinstance(value, rfc1905.EndOfMibView):
+        return 'endOfMibView'
+    return None
+
+
+def error_status_name(status):
+    status = int(status)
+    if 0 <= status < len(ERROR_STATUS_NAMES):
+        return ERROR_STATUS_NAMES[status]
+    return 'error-%d' % status
+
+
+def _varbinds(mod, pdu):
+    varbinds = []
+    exceptions = {}
+    for oid, value in mod.apiPDU.get_varbinds(pdu):
+        oid_text = str(oid)
+        exc = varbind_exception(value)
+        if exc:
+            exceptions[oid_text] = exc
+        varbinds.append((oid_text, to_python(value)))
+    return varbinds, exceptions
+
+
+def _pdu_type(pdu):
+    return {
+        'GetRequestPDU': 'get', 'GetNextRequestPDU': 'getnext', 'GetResponsePDU': 'response',
+        'ResponsePDU': 'response', 'SetRequestPDU': 'set', 'GetBulkRequestPDU': 'getbulk',
+        'InformRequestPDU': 'inform', 'SNMPv2TrapPDU': 'trap', 'TrapPDU': 'trap', 'ReportPDU': 'report',
+    }.get(pdu.__class__.__name__, pdu.__class__.__name__)
+
+
+def parse_response(data):
+    """Parse an SNMP v1/v2c message (normally a GetResponse).
+
+    Returns ``{'version', 'pdu_type', 'request_id', 'error_status',
+    'error_status_name', 'error_index', 'varbinds': [(oid, value)],
+    'exceptions': {oid: 'noSuchObject'|...}}``. The community is deliberately
+    not returned (it is a secret). Raises SnmpWireError on anything else.
+    """
+    version = message_version(data)
+    if version == '3':
+        raise SnmpWireError('an SNMPv3 message, not v1/v2c')
+    mod = snmp_api.PROTOCOL_MODULES[_VERSION_TO_WIRE[version]]
+    try:
+        msg, rest = ber_decoder.decode(bytes(data), asn1Spec=mod.Message())
+        pdu = mod.apiMessage.get_pdu(msg)
+        if _pdu_type(pdu) == 'trap' and version == '1':
+            raise SnmpWireError('an SNMPv1 trap, not a response')
+        varbinds, exceptions = _varbinds(mod, pdu)
+        result = {
+            'version': version,
+            'pdu_type': _pdu_type(pdu),
+            'request_id': int(mod.apiPDU.get_request_id(pdu)),
+            'error_status': int(mod.apiPDU.get_error_status(pdu)),
+            'error_index': int(pdu.getComponentByPosition(2)),
+            'varbinds': varbinds,
+            'exceptions': exceptions,
+        }
+    except SnmpWireError:
+        raise
+    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise SnmpWireError('malformed SNMP v%s message: %s' % (version, exc))
+    if rest:
+        raise SnmpWireError('%d trailing bytes after the SNMP message' % len(rest))
+    result['error_status_name'] = error_status_name(result['error_status'])
+    return result
+
+
+def build_v3_discovery(msg_id, request_id):
+    """BER bytes of an SNMPv3 engine-discovery request (RFC 3414 section 4).
+
+    noAuthNoPriv with the reportable flag, USM, empty engine id and user name,
+    and an empty GetRequest in a plaintext scoped PDU.
+    """
+    _require_pysnmp()
+    for name, value in (('msgID', msg_id), ('request-id', request_id)):
+        if not 0 <= int(value) <= 2147483647:
+            raise SnmpWireError('%s %r out of range 0..2147483647' % (name, value))
+    mod = snmp_api.PROTOCOL_MODULES[_V2C]
+    usm = UsmSecurityParameters()
+    usm.setComponentByPosition(0, b'')
+    usm.setComponentByPosition(1, 0)
+    usm.setComponentByPosition(2, 0)
+    usm.setComponentByPosition(3, b'')
+    usm.setComponentByPosition(4, b'')
+    usm.setComponentByPosition(5, b'')
+
+    pdu = mod.GetRequestPDU()
+    mod.apiPDU.set_defaults(pdu)
+    mod.apiPDU.set_request_id(pdu, int(request_id))
+    mod.apiPDU.set_varbinds(pdu, [])
+
+    scoped = ScopedPDU()
+    scoped.setComponentByPosition(0, b'')
+    scoped.setComponentByPosition(1, b'')
+    scoped.setComponentByPosition(2).getComponentByPosition(2).setComponentByType(
+        pdu.getTagSet(), pdu, verifyConstraints=False, matchTags=False, matchConstraints=False, innerFlag=True)
+
+    msg = SNMPv3Message()
+    msg.setComponentByPosition(0, _V3)
+    header = msg.setComponentByPosition(1).getComponentByPosition(1)
+    header.setComponentByPosition(0, int(msg_id))
+    header.setComponentByPosition(1, _MAX_MSG_SIZE)
+    header.setComponentByPosition(2, bytes(bytearray([_FLAG_REPORTABLE])))
+    header.setComponentByPosition(3, _USM_SECURITY_MODEL)
+    msg.setComponentByPosition(2, ber_encoder.encode(usm))
+    msg.setComponentByPosition(3).getComponentByPosition(3).setComponentByPosition(0, scoped)
+    return ber_encoder.encode(msg)
+
+
+def parse_v3_message(data):
+    """Parse an unencrypted SNMPv3 message (a discovery Report, normally).
+
+    Returns ``{'version': '3', 'msg_id', 'flags': {'auth', 'priv',
+    'reportable'}, 'engine_id' (hex), 'engine_boots', 'engine_time',
+    'user_name', 'encrypted', 'pdu_type', 'request_id', 'error_status',
+    'error_index', 'varbinds', 'exceptions', 'usm_stats': {name: count}}``.
+    For an encrypted scoped PDU only the header fields are filled in.
+    """
+    if message_version(data) != '3':
+        raise SnmpWireError('an SNMP v1/v2c message, not v3')
+    mod = snmp_api.PROTOCOL_MODULES[_V2C]
+    try:
+        msg, rest = ber_decoder.decode(bytes(data), asn1Spec=SNMPv3Message())
+        header = msg.getComponentByPosition(1)
+        flags = bytearray(header.getComponentByPosition(2).asOctets() or b'\x00')[0]
+        usm = ber_decoder.decode(msg.getComponentByPosition(2).asOctets(), asn1Spec=UsmSecurityParameters())[0]
+        result = {
+            'version': '3',
+            'msg_id': int(header.getComponentByPosition(0)),
+            'security_model': int(header.getComponentByPosition(3)),
+            'flags': {
+                'auth': bool(flags & _FLAG_AUTH),
+                'priv': bool(flags & _FLAG_PRIV),
+                'reportable': bool(flags & _FLAG_REPORTABLE),
+            },
+            'engine_id': usm.getComponentByPosition(0).asOctets().hex(),
+            'engine_boots': int(usm.getComponentByPosition(1)),
+            'engine_time': int(usm.getComponentByPosition(2)),
+            'user_name': usm.getComponentByPosition(3).asOctets().decode('utf-8', 'replace'),
+            'encrypted': False,
+            'pdu_type': None,
+            'request_id': None,
+            'error_status': None,
+            'error_index': None,
+            'varbinds': [],
+            'exceptions': {},
+            'usm_stats': {},
+        }
+        msg_data = msg.getComponentByPosition(3)
+        if msg_data.getName() == 'encryptedPDU':
+            result['encrypted'] = True
+        else:
+            scoped = msg_data.getComponent()
+            pdu = scoped.getComponentByPosition(2).getComponent()
+            varbinds, exceptions = _varbinds(mod, pdu)
+            result.update({
+                'context_engine_id': scoped.getComponentByPosition(0).asOctets().hex(),
+                'pdu_type': _pdu_type(pdu),
+                'request_id': int(mod.apiPDU.get_request_id(pdu)),
+                'error_status': int(mod.apiPDU.get_error_status(pdu)),
+                'error_index': int(pdu.getComponentByPosition(2)),
+                'varbinds': varbinds,
+                'exceptions': exceptions,
+            })
+            for oid, value in varbinds:
+                if oid in USM_STATS:
+                    result['usm_stats'][USM_STATS[oid]] = value
+    except SnmpWireError:
+        raise
+    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise SnmpWireError('malformed SNMPv3 message: %s' % (exc,))
+    if rest:
+        raise SnmpWireError('%d trailing bytes after the SNMPv3 message' % len(rest))
+    return result
+
+
+def parse_message(data):
+    """Parse any SNMP message we understand (v1/v2c or an unencrypted v3 one)."""
+    if message_version(data) == '3':
+        return parse_v3_message(data)
+    return parse_response(data)
+
+
+def sys_descr(varbinds):
+    """The sysDescr.0 value from a varbind list, or None."""
+    for oid, value in varbinds:
+        if oid == SYS_DESCR_OID:
+            return value
+    return None
+
+
+# ---- SNMPv3 GET with credentials (pysnmp asyncio hlapi) --------------------
+
+_AUTH_ATTRS = {
+    'md5': 'USM_AUTH_HMAC96_MD5', 'sha': 'USM_AUTH_HMAC96_SHA', 'sha224': 'USM_AUTH_HMAC128_SHA224',
+    'sha256': 'USM_AUTH_HMAC192_SHA256', 'sha384': 'USM_AUTH_HMAC256_SHA384',
+    'sha512': 'USM_AUTH_HMAC384_SHA512',
+}
+_PRIV_ATTRS = {
+    'des': 'USM_PRIV_CBC56_DES', '3des': 'USM_PRIV_CBC168_3DES', 'aes': 'USM_PRIV_CFB128_AES',
+    'aes192': 'USM_PRIV_CFB192_AES', 'aes256': 'USM_PRIV_CFB256_AES',
+}
+# pysnmp error-indication class name -> (kind, readable sentence)
+V3_ERROR_KINDS = {
+    'WrongDigest': ('authentication', 'authentication error: the agent rejected the message digest '
+                                      '(wrong auth_key or auth_protocol)'),
+    'AuthenticationError': ('authentication', 'authentication error'),
+    'AuthenticationFailure': ('authentication', 'authentication error: authenticator mismatch'),
+    'UnknownUserName': ('unknown_user', 'the agent does not know this SNMPv3 user name'),
+    'UnsupportedSecurityLevel': ('security_level', 'the agent does not support this security level for '
+                                                   'the user (auth/priv settings do not match)'),
+    'DecryptionError': ('privacy', 'privacy error: the agent could not decrypt the request '
+                                   '(wrong priv_key or priv_protocol)'),
+    'NotInTimeWindow': ('time_window', 'the request fell outside the agent\'s time window'),
+    'UnknownEngineID': ('engine_id', 'the agent reported an unknown engine id'),
+    'RequestTimedOut': ('timeout', 'no SNMPv3 reply before the timeout'),
+}
+
+
+def v3_error(indication):
+    """Map a pysnmp error indication to ``(kind, sentence)``."""
+    name = indication.__class__.__name__
+    text = str(indication)
+    if name in V3_ERROR_KINDS:
+        kind, sentence = V3_ERROR_KINDS[name]
+        return kind, '%s [%s]' % (sentence, text)
+    if 'digest' in text.lower():
+        return 'authentication', 'authentication error [%s]' % text
+    return 'other', text
+
+
+async def snmpv3_get(host, port, username, auth_protocol=None, auth_key=None, priv_protocol=None,
+                     priv_key=None, context=None, oids=(SYS_DESCR_OID,), timeout=2.0, retries=1):
+    """One SNMPv3 GET with credentials. Returns a dict, never raises for SNMP errors.
+
+    ``{'ok': bool, 'error_kind': None|'authentication'|'unknown_user'|'privacy'|
+    'timeout'|..., 'error': None|str, 'error_status', 'error_status_name',
+    'error_index', 'varbinds': [(oid, value)], 'exceptions': {...}}``
+    """
+    # Imported here: the hlapi is heavy and only this slow path needs it.
+    from pysnmp.hlapi.v3arch import asyncio as hlapi
+
+    if isinstance(oids, str):
+        oids = [oids]
+    kwargs = {}
+    if auth_key is not None:
+        kwargs['authKey'] = auth_key
+        kwargs['authProtocol'] = getattr(hlapi, _AUTH_ATTRS[auth_protocol or DEFAULT_AUTH_PROTOCOL])
+    if priv_key is not None:
+        kwargs['privKey'] = priv_key
+        kwargs['privProtocol'] = getattr(hlapi, _PRIV_ATTRS[priv_protocol or DEFAULT_PRIV_PROTOCOL])
+    result = {'ok': False, 'error_kind': None, 'error': None, 'error_status': None,
+              'error_status_name': None, 'error_index': None, 'varbinds': [], 'exceptions': {}}
+    engine = hlapi.SnmpEngine()
+    try:
+        target = await hlapi.UdpTransportTarget.create((host, int(port)), timeout=timeout, retries=retries)
+        indication, status, index, varbinds = await hlapi.get_cmd(
+            engine, hlapi.UsmUserData(username, **kwargs), target, hlapi.ContextData(contextName=context or ''),
+            *[hlapi.ObjectType(hlapi.ObjectIdentity('.'.join(str(p) for p in _oid(o)))) for o in oids],
+            lookupMib=False)
+    except Exception as exc:  # pysnmp raises PySnmpError and friends for transport problems
+        result['error_kind'] = 'other'
+        result['error'] = '%s: %s' % (exc.__class__.__name__, exc)
+        return result
+    finally:
+        engine.close_dispatcher()
+    if indication:
+        result['error_kind'], result['error'] = v3_error(indication)
+        return result
+    result['error_status'] = int(status)
+    result['error_status_name'] = error_status_name(status)
+    result['error_index'] = int(index)
+    for oid, value in varbinds:
+        exc = varbind_exception(value)
+        if exc:
+            result['exceptions'][str(oid)] = exc
+        result['varbinds'].append((str(oid), to_python(value)))
+    result['ok'] = int(status) == 0
+    if not result['ok']:
+        result['error_kind'] = 'error_status'
+        result['error'] = 'the agent answered with error-status %s' % result['error_status_name']
+    return result

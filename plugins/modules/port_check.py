@@ -1,0 +1,564 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: port_check
+short_description: Prove that the ports of a Markvision Enterprise deployment are reachable, protocol by protocol
+version_added: 0.1.0
+description:
+  - Probes TCP and UDP ports from the host the task runs on, concurrently on one asyncio loop, and reports
+    one result per target, in the order given.
+  - TCP targets are C(open) when the connection is accepted, C(closed) when it is refused and C(filtered)
+    when nothing answers within O(timeout) or the path reports the host or network unreachable.
+  - UDP targets are C(open) only when a valid protocol reply comes back (an SNMP reply with the matching
+    request-id, any DNS reply to an mDNS query, any datagram for probe V(none)), C(closed) when an ICMP port
+    unreachable comes back, and C(open_or_filtered) when nothing comes back, because silence cannot tell an
+    open port from a filtered one.
+  - Protocol probes. V(snmp) sends an SNMP v1/v2c GET of sysDescr.0, or for SNMPv3 an engine discovery
+    (which needs no credentials) followed by an authenticated GET; V(mdns) sends a legacy unicast mDNS query
+    (RFC 6762 section 6.7) for C(_services._dns-sd._udp.local); V(tls) completes a TLS handshake and reports
+    the certificate.
+  - Targets can be listed in O(targets), derived from the collection's MVE port matrix with O(features) and
+    O(peers), or both. Ports of derived targets come from the port matrix, never from this module.
+  - The module never changes anything; it reports RV(ignore:changed=false).
+author:
+  - printfleet.mve contributors (@printfleet)
+requirements:
+  - pysnmp >= 7.1 and pyasn1 (for probe V(snmp))
+  - dnspython >= 2.6 (for probe V(mdns))
+  - cryptography >= 41 (for TLS handshakes)
+attributes:
+  check_mode:
+    support: full
+    description: Probes run in check mode as well, and return the same results.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so it has no diff to show.
+options:
+  targets:
+    description:
+      - Ports to probe.
+      - The SNMP options of a target override the module-level SNMP options of the same name.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      host:
+        description:
+          - Host name or IP address (IPv4 or IPv6) to probe.
+          - A name with both IPv4 and IPv6 addresses is probed on its first IPv4 address.
+        type: str
+        required: true
+      port:
+        description: Port number, from 1 to 65535.
+        type: int
+        required: true
+      transport:
+        description: Transport protocol.
+        type: str
+        choices: [tcp, udp]
+        default: tcp
+      probe:
+        description:
+          - Protocol probe. V(snmp) and V(mdns) need O(targets[].transport=udp), V(tls) needs
+            O(targets[].transport=tcp) and implies O(targets[].tls=true).
+          - V(none) connects (TCP) or sends an empty datagram (UDP).
+        type: str
+        choices: [none, snmp, mdns, tls]
+        default: none
+      tls:
+        description: After the TCP connection, run a TLS handshake and report the certificate in RV(results[].tls).
+        type: bool
+        default: false
+      server_name:
+        description:
+          - Name sent in the TLS SNI extension and checked against the certificate.
+          - Defaults to O(targets[].host).
+        type: str
+      version:
+        description: SNMP version of this target. Defaults to O(version).
+        type: str
+        choices: ['1', '2c', '3']
+      community:
+        description: SNMP v1/v2c community of this target. Defaults to O(community).
+        type: str
+      username:
+        description: SNMPv3 user name of this target. Defaults to O(username).
+        type: str
+      auth_protocol:
+        description: SNMPv3 authentication protocol of this target. Defaults to O(auth_protocol).
+        type: str
+        choices: [md5, sha, sha224, sha256, sha384, sha512]
+      auth_key:
+        description: SNMPv3 authentication pass phrase of this target. Defaults to O(auth_key).
+        type: str
+      priv_protocol:
+        description: SNMPv3 privacy protocol of this target. Defaults to O(priv_protocol).
+        type: str
+        choices: [des, 3des, aes, aes192, aes256]
+      priv_key:
+        description: SNMPv3 privacy pass phrase of this target. Defaults to O(priv_key).
+        type: str
+      context:
+        description: SNMPv3 context name of this target. Defaults to O(context).
+        type: str
+  features:
+    description:
+      - The deployment's choices, as the port matrix understands them (keys C(database), C(smtp), C(directory),
+        C(kerberos), C(printer_protocols), C(ports)); unset keys take the vendor's defaults.
+      - Used with O(peers) to derive targets. Without it, O(peers) uses the vendor's defaults.
+    type: dict
+  peers:
+    description:
+      - Hosts per port matrix role (C(printer), C(database), C(smtp), C(ldap), C(kdc), C(mve_server),
+        C(browser)), each a list of host names or addresses.
+      - For every flow the matrix needs from O(vantage) to a listed role, each host of that role becomes a target
+        with the flow's transport, port and probe; these targets follow O(targets) in the results and carry
+        RV(results[].flow) and RV(results[].advisory).
+    type: dict
+  vantage:
+    description: The port matrix role of the host that runs the probes.
+    type: str
+    choices: [mve_server, printer, database, smtp, ldap, kdc, browser]
+    default: mve_server
+  timeout:
+    description:
+      - Seconds to wait for a TCP connection, a TLS handshake or one UDP reply.
+      - A silent UDP target is reported after O(timeout) times (O(retries) + 1).
+    type: float
+    default: 2.0
+  retries:
+    description: How many times a UDP probe is resent after a silent O(timeout). TCP relies on the kernel's retransmissions.
+    type: int
+    default: 1
+  concurrency:
+    description: How many probes may be in flight at once. The open-files limit is raised to fit.
+    type: int
+    default: 256
+  validate_certs:
+    description:
+      - Verify TLS certificates against the system trust store (or O(ca_path)) and the server name.
+      - A certificate that fails verification is still reported, with RV(results[].tls.validated=false)
+        and the reason in RV(results[].tls.validation_error). With V(false), nothing is verified.
+    type: bool
+    default: true
+  ca_path:
+    description: CA bundle file, or directory of hashed CA certificates, to verify TLS certificates against.
+    type: path
+  version:
+    description: SNMP version for SNMP targets that set none. When unset, V(2c).
+    type: str
+    choices: ['1', '2c', '3']
+  community:
+    description: SNMP v1/v2c community for SNMP targets that set none. When unset, V(public).
+    type: str
+  username:
+    description: SNMPv3 user name; required (here or per target) when the SNMP version is V(3).
+    type: str
+  auth_protocol:
+    description: SNMPv3 authentication protocol. When unset and an auth key is given, V(sha).
+    type: str
+    choices: [md5, sha, sha224, sha256, sha384, sha512]
+  auth_key:
+    description: SNMPv3 authentication pass phrase, at least 8 characters. Without it, the SNMPv3 GET is noAuthNoPriv.
+    type: str
+  priv_protocol:
+    description: SNMPv3 privacy protocol. When unset and a privacy key is given, V(aes).
+    type: str
+    choices: [des, 3des, aes, aes192, aes256]
+  priv_key:
+    description: SNMPv3 privacy pass phrase, at least 8 characters; needs an auth key too.
+    type: str
+  context:
+    description: SNMPv3 context name. When unset, the default (empty) context.
+    type: str
+notes:
+  - The probes run where the task runs. To prove the MVE server's outbound flows, run the task on the MVE
+    server (or with O(vantage) set to the role of the host that runs it).
+  - An SNMP agent silently drops a request with a wrong community, so a wrong community is reported as
+    C(open_or_filtered), like a filtered port.
+  - A wrong SNMPv3 password still proves the agent is alive (state C(open)); RV(results[].snmp.error_kind)
+    then says V(authentication).
+  - Community and SNMPv3 keys are never copied into the results.
+'''
+
+EXAMPLES = r'''
+- name: Check a few ports by hand
+  printfleet.mve.port_check:
+    targets:
+      - host: printer01.example.com
+        port: 161
+        transport: udp
+        probe: snmp
+      - host: printer01.example.com
+        port: 443
+        probe: tls
+      - host: printer01.example.com
+        port: 5353
+        transport: udp
+        probe: mdns
+    community: "{{ vault_snmp_community }}"
+  register: ports
+
+- name: Check every flow the MVE server needs towards its printers, database and mail server
+  printfleet.mve.port_check:
+    features:
+      database: sqlserver
+      smtp: starttls
+      printer_protocols: [snmp, https, raw, mdns]
+    peers:
+      printer: "{{ groups['printers'] }}"
+      database: [db01.example.com]
+      smtp: [mail.example.com]
+    ca_path: /etc/pki/mve/ca.pem
+  register: mve_ports
+
+- name: Fail on anything that is not open, except advisory flows
+  ansible.builtin.assert:
+    that: item.state == 'open' or item.advisory | default(false)
+    fail_msg: "{{ item.host }} {{ item.transport }}/{{ item.port }}: {{ item.reason }}"
+    quiet: true
+  loop: "{{ mve_ports.results }}"
+  loop_control:
+    label: "{{ item.host }} {{ item.transport }}/{{ item.port }}"
+
+- name: SNMPv3 with authentication and privacy
+  printfleet.mve.port_check:
+    targets:
+      - host: printer01.example.com
+        port: 161
+        transport: udp
+        probe: snmp
+      - host: printer02.example.com
+        port: 161
+        transport: udp
+        probe: snmp
+    version: '3'
+    username: mve
+    auth_protocol: sha256
+    auth_key: "{{ vault_snmp_auth_key }}"
+    priv_protocol: aes
+    priv_key: "{{ vault_snmp_priv_key }}"
+'''
+
+RETURN = r'''
+results:
+  description: One result per target, in input order (O(targets) first, then the targets derived from O(peers)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: The probed host, as given.
+      type: str
+      returned: always
+      sample: 192.0.2.10
+    port:
+      description: The probed port.
+      type: int
+      returned: always
+      sample: 161
+    transport:
+      description: V(tcp) or V(udp).
+      type: str
+      returned: always
+      sample: udp
+    probe:
+      description: The protocol probe that ran (V(none), V(snmp), V(mdns) or V(tls)).
+      type: str
+      returned: always
+      sample: snmp
+    state:
+      description:
+        - V(open), V(closed), V(filtered), V(open_or_filtered) (UDP silence) or V(error) (for example a host
+          name that does not resolve).
+      type: str
+      returned: always
+      sample: open
+    reason:
+      description: One readable sentence explaining the state.
+      type: str
+      returned: always
+      sample: The SNMP v2c agent answered the GET of sysDescr.0.
+    rtt_ms:
+      description: Milliseconds from the (last) packet sent to the answer; null when nothing answered.
+      type: float
+      returned: always
+      sample: 1.82
+    flow:
+      description: Port matrix flow id of a target derived from O(peers).
+      type: str
+      returned: when the target came from the port matrix
+      sample: printer.snmp
+    advisory:
+      description:
+        - True when the matrix marks the flow as advisory (a vendor anomaly that is not expected to answer).
+      type: bool
+      returned: when the target came from the port matrix
+      sample: false
+    also_flows:
+      description: Other flow ids that share this host, port and transport.
+      type: list
+      elements: str
+      returned: when several matrix flows share one target
+      sample: [printer.https]
+    tls:
+      description: TLS handshake facts.
+      type: dict
+      returned: when a TLS handshake was attempted on an open port
+      contains:
+        version:
+          description: Negotiated TLS version; null when the handshake failed.
+          type: str
+          sample: TLSv1.3
+        cipher:
+          description: Negotiated cipher suite.
+          type: str
+          sample: TLS_AES_256_GCM_SHA384
+        subject:
+          description: Certificate subject, RFC 4514 string.
+          type: str
+          sample: CN=printer01.example.com
+        issuer:
+          description: Certificate issuer, RFC 4514 string.
+          type: str
+          sample: CN=Example CA
+        san:
+          description: DNS names and IP addresses of the subject alternative name extension.
+          type: list
+          elements: str
+          sample: [printer01.example.com, 192.0.2.10]
+        not_before:
+          description: Start of validity, ISO 8601 UTC.
+          type: str
+          sample: '2026-01-01T00:00:00Z'
+        not_after:
+          description: End of validity, ISO 8601 UTC.
+          type: str
+          sample: '2027-01-01T00:00:00Z'
+        days_left:
+          description: Whole days until RV(results[].tls.not_after); negative once expired.
+          type: int
+          sample: 180
+        fingerprint_sha256:
+          description: SHA-256 fingerprint of the DER certificate, hex.
+          type: str
+          sample: 5f0c...
+        validated:
+          description: True when the certificate verified against the trust store and the server name.
+          type: bool
+          sample: true
+        validation_error:
+          description: Why the certificate did not validate (or why the handshake failed); null when validated.
+          type: str
+          sample: 'certificate verify failed: certificate has expired (X509 error 10)'
+    snmp:
+      description: SNMP facts from the agent's reply.
+      type: dict
+      returned: when an SNMP agent answered
+      contains:
+        version:
+          description: SNMP version used, V(1), V(2c) or V(3).
+          type: str
+          sample: 2c
+        sys_descr:
+          description: sysDescr.0, when the GET returned it.
+          type: str
+          sample: Lexmark MX521ade version MXTGM.081.215 kernel 4.11.12 All-N-1
+        error_status:
+          description: The reply's error-status name (v1/v2c).
+          type: str
+          sample: noError
+        error_index:
+          description: The reply's error-index (v1/v2c).
+          type: int
+          sample: 0
+        varbinds:
+          description: OID and value pairs of the reply.
+          type: list
+          elements: list
+          sample: [['1.3.6.1.2.1.1.1.0', Lexmark MX521ade]]
+        engine_id:
+          description: SNMPv3 authoritative engine id, hex (v3).
+          type: str
+          sample: 80001f8880b8f3be5e299e066b00000000
+        engine_boots:
+          description: SNMPv3 engine boots (v3).
+          type: int
+          sample: 3
+        engine_time:
+          description: SNMPv3 engine time in seconds (v3).
+          type: int
+          sample: 86400
+        authenticated:
+          description: V(true) when the SNMPv3 GET was accepted, V(false) when the credentials were rejected (v3).
+          type: bool
+          sample: true
+        error_kind:
+          description:
+            - Why the SNMPv3 GET failed, for example V(authentication) (wrong auth key), V(unknown_user),
+              V(privacy) (wrong privacy key) or V(timeout); null when it worked (v3).
+          type: str
+          sample: authentication
+        error:
+          description: The SNMPv3 GET failure as a sentence (v3).
+          type: str
+          sample: 'authentication error: the agent rejected the message digest (wrong auth_key or auth_protocol)'
+    mdns:
+      description: mDNS facts from the responder's reply.
+      type: dict
+      returned: when an mDNS responder answered
+      contains:
+        query:
+          description: The name queried.
+          type: str
+          sample: _services._dns-sd._udp.local
+        rcode:
+          description: DNS response code.
+          type: str
+          sample: NOERROR
+        id_matches:
+          description: Whether the reply echoed the query id (legacy unicast responders do).
+          type: bool
+          sample: true
+        answers:
+          description: Answer records (name, type, ttl, cache_flush, value).
+          type: list
+          elements: dict
+          sample: [{name: _services._dns-sd._udp.local., type: PTR, ttl: 4500, cache_flush: false,
+                    value: _ipp._tcp.local.}]
+        additional:
+          description: Additional records, same shape as RV(results[].mdns.answers).
+          type: list
+          elements: dict
+          sample: []
+summary:
+  description: Counts of results per state, the total and the time the probes took.
+  returned: always
+  type: dict
+  contains:
+    open:
+      description: Results with state V(open).
+      type: int
+      sample: 10
+    closed:
+      description: Results with state V(closed).
+      type: int
+      sample: 1
+    filtered:
+      description: Results with state V(filtered).
+      type: int
+      sample: 0
+    open_or_filtered:
+      description: Results with state V(open_or_filtered).
+      type: int
+      sample: 2
+    error:
+      description: Results with state V(error).
+      type: int
+      sample: 0
+    total:
+      description: Number of results.
+      type: int
+      sample: 13
+    elapsed_ms:
+      description: Wall time of the probes, in milliseconds.
+      type: float
+      sample: 412.5
+'''
+
+import copy
+import time
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils import port_probe
+from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils import mdns_wire
+from ansible_collections.printfleet.mve.plugins.module_utils import tls_facts
+
+_LIBRARIES = {
+    'pysnmp': (lambda: snmp_wire.HAS_PYSNMP, lambda: snmp_wire.PYSNMP_IMPORT_ERROR, 'for probe snmp'),
+    'dnspython': (lambda: mdns_wire.HAS_DNSPYTHON, lambda: mdns_wire.DNSPYTHON_IMPORT_ERROR, 'for probe mdns'),
+    'cryptography': (lambda: tls_facts.HAS_CRYPTOGRAPHY, lambda: tls_facts.CRYPTOGRAPHY_IMPORT_ERROR,
+                     'for TLS handshakes'),
+}
+
+
+def argument_spec():
+    target_options = dict(
+        host=dict(type='str', required=True),
+        port=dict(type='int', required=True),
+        transport=dict(type='str', default='tcp', choices=list(port_probe.TRANSPORTS)),
+        probe=dict(type='str', default='none', choices=list(port_probe.PROBES)),
+        tls=dict(type='bool', default=False),
+        server_name=dict(type='str'),
+    )
+    target_options.update(copy.deepcopy(snmp_wire.SNMP_ARGSPEC_OPTIONS))
+    spec = dict(
+        targets=dict(type='list', elements='dict', default=[], options=target_options),
+        features=dict(type='dict'),
+        peers=dict(type='dict'),
+        vantage=dict(type='str', default='mve_server', choices=list(port_matrix.ENDPOINTS)),
+        timeout=dict(type='float', default=port_probe.DEFAULT_TIMEOUT),
+        retries=dict(type='int', default=port_probe.DEFAULT_RETRIES),
+        concurrency=dict(type='int', default=port_probe.DEFAULT_CONCURRENCY),
+        validate_certs=dict(type='bool', default=True),
+        ca_path=dict(type='path'),
+    )
+    spec.update(copy.deepcopy(snmp_wire.SNMP_ARGSPEC_OPTIONS))
+    return spec
+
+
+def build_targets(params):
+    """All targets (explicit, then matrix-derived), validated and normalized. Raises ValueError subclasses."""
+    snmp_defaults = dict((k, params.get(k)) for k in snmp_wire.SNMP_OPTION_NAMES)
+    port_probe.validate_options(params['timeout'], params['retries'], params['concurrency'])
+    explicit = []
+    for t in params.get('targets') or []:
+        explicit.append(dict((k, v) for k, v in t.items() if v is not None))
+    derived = []
+    if params.get('features') is not None:
+        port_matrix.normalize_features(params['features'])
+    if params.get('peers'):
+        derived = port_probe.targets_from_matrix(params.get('features'), params['peers'], params['vantage'])
+    targets = explicit + derived
+    port_probe.validate_targets(targets, snmp_defaults)
+    return targets, snmp_defaults
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    try:
+        targets, snmp_defaults = build_targets(params)
+    except (port_probe.TargetError, port_matrix.MatrixError) as exc:
+        module.fail_json(msg=str(exc), field=exc.field)
+
+    normalized = port_probe.validate_targets(targets, snmp_defaults)
+    for name in port_probe.needed_libraries(normalized):
+        has, error, reason = _LIBRARIES[name]
+        if not has():
+            module.fail_json(msg=missing_required_lib(name, reason=reason), exception=error())
+
+    start = time.perf_counter()
+    try:
+        results = port_probe.run_checks(targets, timeout=params['timeout'], retries=params['retries'],
+                                        concurrency=params['concurrency'], validate_certs=params['validate_certs'],
+                                        ca_path=params['ca_path'], snmp_defaults=snmp_defaults)
+    except port_probe.TargetError as exc:
+        module.fail_json(msg=str(exc), field=exc.field)
+    elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
+    module.exit_json(changed=False, results=results, summary=port_probe.summarize(results, elapsed_ms))
+
+
+if __name__ == '__main__':
+    main()
