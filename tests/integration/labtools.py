@@ -1,0 +1,67 @@
+"""Helpers shared by the integration tests and their fixtures: where things are, and how Ansible is run."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB = os.path.join(ROOT, 'lab', 'lab.py')
+LAB_PRINTERS = 3
+LAB_FIRST_ADDRESS = '127.0.3.1'
+
+
+def venv_bin():
+    candidate = os.path.join(ROOT, '.venv', 'bin')
+    if os.access(os.path.join(candidate, 'ansible-playbook'), os.X_OK):
+        return candidate
+    return os.path.dirname(os.path.abspath(sys.executable))
+
+
+BIN = venv_bin()
+PYTHON = os.path.join(BIN, 'python')
+COLLECTIONS = os.environ.get('ANSIBLE_COLLECTIONS_PATH') or os.path.join(ROOT, 'build', 'collections')
+
+
+def ansible_env(**extra):
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+        'ANSIBLE_HOME': os.path.join(ROOT, 'build', 'ansible-home'),
+        'ANSIBLE_LOCAL_TEMP': os.path.join(ROOT, 'build', 'ansible-tmp'),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_FORCE_COLOR': '0',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        'ANSIBLE_DEPRECATION_WARNINGS': 'false',
+        'MIBS': '',
+        'PATH': BIN + os.pathsep + env.get('PATH', ''),
+    })
+    env.update(extra)
+    return env
+
+
+def lab_command(*args, timeout=180):
+    """Run lab/lab.py with the venv's Python."""
+    return subprocess.run([PYTHON, LAB] + list(args), capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def tail(path, lines=20):
+    try:
+        with open(path, errors='replace') as fh:
+            return ''.join(fh.readlines()[-lines:])
+    except OSError:
+        return ''
+
+
+def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True):
+    """Run ansible-playbook from the venv; returns the CompletedProcess."""
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook]
+    if extra_vars:
+        cmd += ['-e', json.dumps(extra_vars)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ansible_env(), cwd=ROOT,
+                          check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError('ansible-playbook %s failed (exit %d):\n%s\n%s'
+                             % (playbook, proc.returncode, proc.stdout[-6000:], proc.stderr[-3000:]))
+    return proc
