@@ -837,7 +837,7 @@ def cmd_up(lab, count, first_address, python, remote_site=True):
     raise_nofile(max(4096, 16 * count + 1024))
     started = time.time()
     try:
-        return _up(lab, pm, printers, python, started)
+        return _up(lab, pm, printers, python, started, remote_site)
     except LabError as exc:
         say('lab up failed: %s' % exc)
         if 'in use' in str(exc) or 'opening specified endpoint' in str(exc):
@@ -848,7 +848,7 @@ def cmd_up(lab, count, first_address, python, remote_site=True):
         return 1
 
 
-def _up(lab, pm, printers, python, started):
+def _up(lab, pm, printers, python, started, remote_site=True):
     ca = ensure_ca(lab)
     ports = printer_ports(pm)
     snmp_port = pm.get_flow('printer.snmp')['destination_port']
