@@ -265,6 +265,19 @@ def error_status_name(status):
     return 'error-%d' % status
 
 
+def _pdu_fields(mod, pdu):
+    """The fields every response/report PDU carries, as plain Python values."""
+    varbinds, exceptions = _varbinds(mod, pdu)
+    return {
+        'pdu_type': _pdu_type(pdu),
+        'request_id': int(mod.apiPDU.get_request_id(pdu)),
+        'error_status': int(mod.apiPDU.get_error_status(pdu)),
+        'error_index': int(pdu.getComponentByPosition(2)),
+        'varbinds': varbinds,
+        'exceptions': exceptions,
+    }
+
+
 def _varbinds(mod, pdu):
     varbinds = []
     exceptions = {}
@@ -302,16 +315,8 @@ def parse_response(data):
         pdu = mod.apiMessage.get_pdu(msg)
         if _pdu_type(pdu) == 'trap' and version == '1':
             raise SnmpWireError('an SNMPv1 trap, not a response')
-        varbinds, exceptions = _varbinds(mod, pdu)
-        result = {
-            'version': version,
-            'pdu_type': _pdu_type(pdu),
-            'request_id': int(mod.apiPDU.get_request_id(pdu)),
-            'error_status': int(mod.apiPDU.get_error_status(pdu)),
-            'error_index': int(pdu.getComponentByPosition(2)),
-            'varbinds': varbinds,
-            'exceptions': exceptions,
-        }
+        result = {'version': version}
+        result.update(_pdu_fields(mod, pdu))
     except SnmpWireError:
         raise
     except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
@@ -409,17 +414,9 @@ def parse_v3_message(data):
         else:
             scoped = msg_data.getComponent()
             pdu = scoped.getComponentByPosition(2).getComponent()
-            varbinds, exceptions = _varbinds(mod, pdu)
-            result.update({
-                'context_engine_id': scoped.getComponentByPosition(0).asOctets().hex(),
-                'pdu_type': _pdu_type(pdu),
-                'request_id': int(mod.apiPDU.get_request_id(pdu)),
-                'error_status': int(mod.apiPDU.get_error_status(pdu)),
-                'error_index': int(pdu.getComponentByPosition(2)),
-                'varbinds': varbinds,
-                'exceptions': exceptions,
-            })
-            for oid, value in varbinds:
+            result['context_engine_id'] = scoped.getComponentByPosition(0).asOctets().hex()
+            result.update(_pdu_fields(mod, pdu))
+            for oid, value in result['varbinds']:
                 if oid in USM_STATS:
                     result['usm_stats'][USM_STATS[oid]] = value
     except SnmpWireError:
