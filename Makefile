@@ -10,7 +10,8 @@ COLL_ROOT := $(CURDIR)/build/collections
 COLL_DIR := $(COLL_ROOT)/ansible_collections/printfleet/mve
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_PRINTERS ?= 3
-APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync shellcheck
+APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync shellcheck \
+	slapd ldap-utils krb5-kdc krb5-admin-server krb5-user firebird3.0-server
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
