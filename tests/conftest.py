@@ -14,6 +14,20 @@ if not os.path.islink(_LINK):
     os.symlink(ROOT, _LINK)
 if _NS not in sys.path:
     sys.path.insert(0, _NS)
+# tests/support: shared test helpers (``from support.pki import Pki``).
+_TESTS = os.path.join(ROOT, 'tests')
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 # Seed (vendor table) location: ../shared/seed beside the clone, as in CI.
 SEED = os.environ.get('MVE_SEED_FILE') or os.path.join(
     os.path.dirname(ROOT), 'shared', 'seed', 'mve-ports-and-protocols.txt')
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope='session')
+def test_pki(tmp_path_factory):
+    """A CA with good, expired, wrong-host-name and untrusted server certificates (tests/support/pki.py)."""
+    from support.pki import Pki
+    return Pki(tmp_path_factory.mktemp('pki'))

@@ -12,8 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
-import ipaddress
 import os
 import shutil
 import socket
@@ -130,62 +128,6 @@ def free_port():
 
 # ---- TLS ----------------------------------------------------------------------
 
-class Pki(object):
-    """A test CA and server certificates made with cryptography."""
-
-    def __init__(self, directory):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import NameOID
-
-        self.dir = directory
-        now = datetime.datetime.now(datetime.timezone.utc)
-        ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'printfleet test CA')])
-        ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-                   .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=30))
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                                key_encipherment=False, data_encipherment=False,
-                                                key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                                encipher_only=False, decipher_only=False), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-                   .sign(ca_key, hashes.SHA256()))
-        self.ca_path = str(directory / 'ca.pem')
-        with open(self.ca_path, 'wb') as f:
-            f.write(ca_cert.public_bytes(serialization.Encoding.PEM))
-
-        def leaf(name, not_before, not_after):
-            key = ec.generate_private_key(ec.SECP256R1())
-            cert = (x509.CertificateBuilder()
-                    .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, u'localhost')]))
-                    .issuer_name(ca_name).public_key(key.public_key())
-                    .serial_number(x509.random_serial_number())
-                    .not_valid_before(not_before).not_valid_after(not_after)
-                    .add_extension(x509.SubjectAlternativeName([
-                        x509.DNSName(u'localhost'), x509.IPAddress(ipaddress.ip_address(u'127.0.0.1'))]),
-                        critical=False)
-                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                                   critical=False)
-                    .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                                   critical=False)
-                    .sign(ca_key, hashes.SHA256()))
-            cert_path = str(directory / ('%s.pem' % name))
-            key_path = str(directory / ('%s.key' % name))
-            with open(cert_path, 'wb') as f:
-                f.write(cert.public_bytes(serialization.Encoding.PEM))
-            with open(key_path, 'wb') as f:
-                f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-            return cert, cert_path, key_path
-
-        self.good = leaf('good', now - datetime.timedelta(days=1), now + datetime.timedelta(days=10, hours=1))
-        self.expired = leaf('expired', now - datetime.timedelta(days=40), now - datetime.timedelta(days=5, hours=1))
-
-
 class TlsServer(object):
     """Accepts TCP connections on 127.0.0.1 and completes TLS handshakes in a thread."""
 
@@ -223,8 +165,8 @@ class TlsServer(object):
 
 
 @pytest.fixture(scope='session')
-def pki(tmp_path_factory):
-    return Pki(tmp_path_factory.mktemp('pki'))
+def pki(test_pki):
+    return test_pki
 
 
 @pytest.fixture
