@@ -267,3 +267,48 @@ def tcp_blackhole():
     for c in fillers:
         c.close()
     s.close()
+
+
+# ---- a scripted TCP peer ---------------------------------------------------------
+
+class Peer(object):
+    """A TCP server on loopback running ``script(conn)`` for each connection, in a thread."""
+
+    def __init__(self, script):
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.script = script
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            try:
+                conn, dummy = self.sock.accept()
+            except OSError:
+                return
+            try:
+                self.script(conn)
+            except (OSError, ssl.SSLError):
+                pass
+            finally:
+                conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def peer():
+    peers = []
+
+    def start(script):
+        p = Peer(script)
+        peers.append(p)
+        return p
+
+    yield start
+    for p in peers:
+        p.close()

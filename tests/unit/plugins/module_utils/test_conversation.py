@@ -1,7 +1,6 @@
 """The conversation layer: framings as data, and the local driver against real loopback peers."""
 import socket
 import ssl
-import threading
 
 import pytest
 
@@ -62,49 +61,6 @@ def test_actions_are_plain_data():
     assert c.Connect('udp', 'h', '88').as_dict() == {'action': 'connect', 'transport': 'udp', 'host': 'h', 'port': 88}
     with pytest.raises(ValueError):
         c.Connect('sctp', 'h', 1)
-
-
-class Peer(object):
-    """A one-connection TCP server on loopback running ``script(conn)`` in a thread."""
-
-    def __init__(self, script):
-        self.sock = socket.socket()
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        self.script = script
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            try:
-                self.script(conn)
-            except (OSError, ssl.SSLError):
-                pass
-            finally:
-                conn.close()
-
-    def close(self):
-        self.sock.close()
-
-
-@pytest.fixture
-def peer():
-    peers = []
-
-    def start(script):
-        p = Peer(script)
-        peers.append(p)
-        return p
-
-    yield start
-    for p in peers:
-        p.close()
 
 
 def _starttls_server(cert):
