@@ -50,4 +50,5 @@ attributes:
     description: The check never changes anything; check mode runs the same check.
   diff_mode:
     support: none
+    description: The check changes nothing, so it has no diff to show.
 '''

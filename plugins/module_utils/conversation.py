@@ -233,8 +233,6 @@ def client_context(validate_certs=True, ca_path=None):
         raise ValueError('ca_path: cannot load CA certificates from %r: %s' % (ca_path, exc))
 
 
-
-
 def _connect_error(exc, timeout, host, port):
     if isinstance(exc, socket.gaierror):
         return ConnectFailed('dns', 'cannot resolve %s: %s' % (host, exc.strerror or exc))

@@ -80,7 +80,9 @@ function Get-FrameLength([byte[]]$b, [string]$framing, $size) {
             $first = $b[1]
             if ($first -lt 128) { if ($b.Length -ge 2 + $first) { return 2 + $first } else { return -1 } }
             $count = $first -band 127
-            if ($count -eq 0 -or $count -gt 4) { throw (New-Err 'FramingError' 'a BER length form this check does not accept') }
+            if ($count -eq 0 -or $count -gt 4) {
+                throw (New-Err 'FramingError' 'a BER length form this check does not accept')
+            }
             if ($b.Length -lt 2 + $count) { return -1 }
             $n = Get-BE $b 2 $count
             if ($n -gt $max) { throw (New-Err 'FramingError' "a BER message of $n bytes is beyond the limit") }
@@ -109,8 +111,13 @@ function Convert-SocketError($ex, [string]$what) {
     if (-not $se) { return (New-Err 'PeerClosed' "$what failed: $($ex.Message)") }
     switch ($se.SocketErrorCode.ToString()) {
         'ConnectionRefused' { return (New-Err 'ConnectFailed' "$what refused: nothing listens there" 'refused') }
-        'ConnectionReset' { if ($script:udp) { return (New-Err 'ConnectFailed' 'ICMP port unreachable: nothing listens on that UDP port' 'refused') } }
-        'TimedOut' { if ($what -eq 'connect') { return (New-Err 'ConnectFailed' "no answer within $($timeout / 1000) s" 'timeout') } else { return (New-Err 'ReceiveTimeout' "no complete reply within $($timeout / 1000) s") } }
+        'ConnectionReset' {
+            if ($script:udp) { return (New-Err 'ConnectFailed' 'ICMP port unreachable: nothing listens on that UDP port' 'refused') }
+        }
+        'TimedOut' {
+            if ($what -eq 'connect') { return (New-Err 'ConnectFailed' "no answer within $($timeout / 1000) s" 'timeout') }
+            return (New-Err 'ReceiveTimeout' "no complete reply within $($timeout / 1000) s")
+        }
         'HostNotFound' { return (New-Err 'ConnectFailed' "cannot resolve the host: $($se.Message)" 'dns') }
         'NoData' { return (New-Err 'ConnectFailed' "cannot resolve the host: $($se.Message)" 'dns') }
         'HostUnreachable' { return (New-Err 'ConnectFailed' "host unreachable: $($se.Message)" 'unreachable') }
@@ -140,7 +147,8 @@ foreach ($a in $req.actions) {
                     try {
                         $iar = $script:tcp.BeginConnect([string]$a.host, [int]$a.port, $null, $null)
                         if (-not $iar.AsyncWaitHandle.WaitOne($timeout)) {
-                            throw (New-Err 'ConnectFailed' "no answer from $($a.host):$($a.port) within $($timeout / 1000) s (filtered, or the host is down)" 'timeout')
+                            $text = "no answer from $($a.host):$($a.port) within $($timeout / 1000) s (filtered, or the host is down)"
+                            throw (New-Err 'ConnectFailed' $text 'timeout')
                         }
                         $script:tcp.EndConnect($iar)
                     } catch {
@@ -154,7 +162,8 @@ foreach ($a in $req.actions) {
                 } else {
                     $script:udp = New-Object System.Net.Sockets.UdpClient
                     $script:udp.Client.ReceiveTimeout = $timeout
-                    try { $script:udp.Connect([string]$a.host, [int]$a.port) } catch { throw (Convert-SocketError $_.Exception 'connect') }
+                    try { $script:udp.Connect([string]$a.host, [int]$a.port) }
+                    catch { throw (Convert-SocketError $_.Exception 'connect') }
                     $peer = $script:udp.Client.RemoteEndPoint
                 }
                 $value = @{ rtt_ms = [math]::Round($sw.Elapsed.TotalMilliseconds, 2); peer = "$($peer.Address):$($peer.Port)" }
@@ -163,7 +172,8 @@ foreach ($a in $req.actions) {
                 $bytes = New-Object byte[] ($a.data.Length / 2)
                 for ($i = 0; $i -lt $bytes.Length; $i++) { $bytes[$i] = [Convert]::ToByte($a.data.Substring(2 * $i, 2), 16) }
                 try {
-                    if ($script:udp) { [void]$script:udp.Send($bytes, $bytes.Length) } else { $script:stream.Write($bytes, 0, $bytes.Length); $script:stream.Flush() }
+                    if ($script:udp) { [void]$script:udp.Send($bytes, $bytes.Length) }
+                    else { $script:stream.Write($bytes, 0, $bytes.Length); $script:stream.Flush() }
                 } catch { throw (Convert-SocketError $_.Exception 'send') }
             }
             'recv' {
@@ -182,7 +192,9 @@ foreach ($a in $req.actions) {
                             $value = [Convert]::ToBase64String($msg)
                             break
                         }
-                        if ([DateTime]::UtcNow -gt $deadline) { throw (New-Err 'ReceiveTimeout' "no complete reply within $($timeout / 1000) s") }
+                        if ([DateTime]::UtcNow -gt $deadline) {
+                            throw (New-Err 'ReceiveTimeout' "no complete reply within $($timeout / 1000) s")
+                        }
                         try { $got = $script:stream.Read($chunk, 0, $chunk.Length) } catch { throw (Convert-SocketError $_.Exception 'receive') }
                         if ($got -le 0) {
                             $e = New-Err 'PeerClosed' 'the peer closed the connection'
@@ -236,7 +248,9 @@ foreach ($a in $req.actions) {
                 $nameOk = -not ($script:policy -match 'RemoteCertificateNameMismatch')
                 $errorText = $null
                 if (-not $script:chainOk) { $errorText = "certificate verify failed: $($script:chainError)" }
-                elseif (-not $nameOk) { $errorText = "certificate verify failed: the certificate does not match the host name $($a.server_name)" }
+                elseif (-not $nameOk) {
+                    $errorText = "certificate verify failed: the certificate does not match the host name $($a.server_name)"
+                }
                 elseif ($script:policy -match 'RemoteCertificateNotAvailable') { $errorText = 'certificate verify failed: no certificate' }
                 $value = @{
                     version = $ssl.SslProtocol.ToString(); cipher = $ssl.CipherAlgorithm.ToString()

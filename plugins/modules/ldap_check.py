@@ -1,0 +1,341 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ldap_check
+short_description: Prove that Markvision Enterprise can use its LDAP or LDAPS directory
+version_added: 0.1.0
+description:
+  - Connects to an LDAP server the way Markvision Enterprise (MVE) does for user authentication and reports
+    structured facts and one verdict, RV(ok) with a readable RV(reason).
+  - With O(encryption=starttls) it sends the StartTLS extended operation and upgrades the connection; with
+    O(encryption=ldaps) it speaks TLS at once. Either way the certificate is reported in RV(tls) and verified
+    unless O(validate_certs=false). The check never falls back to plaintext.
+  - It reads the RootDSE (naming contexts, supported LDAP versions, extensions and SASL mechanisms, vendor),
+    then binds, with a simple bind as O(bind_dn) (a DN, a UPN such as C(mve@example.com), or C(DOMAIN\user))
+    or anonymously when no O(bind_dn) is given. A refused anonymous bind, wrong credentials and a bind that
+    needs TLS are told apart in RV(bind_result) and RV(reason).
+  - With O(search_base) it then searches that base with O(search_filter) and a size limit of one entry, to prove
+    that MVE's user search under that base will work with this account.
+  - The module never changes anything; it reports RV(ignore:changed=false).
+author:
+  - printfleet.mve contributors (@printfleet)
+requirements:
+  - pyasn1 >= 0.4.8 and pyasn1-modules >= 0.2.8 (LDAP encoding)
+  - cryptography >= 41 (TLS certificate facts)
+extends_documentation_fragment:
+  - printfleet.mve.dependency_check
+attributes:
+  diff_mode:
+    description: The check changes nothing, so it has no diff to show.
+options:
+  port:
+    description:
+      - Port of the LDAP server. Defaults to the port matrix's port for flow C(directory.ldap) (LDAP, also used
+        for StartTLS) or, with O(encryption=ldaps), flow C(directory.ldaps).
+    type: int
+  encryption:
+    description:
+      - V(none) speaks plain LDAP, V(starttls) upgrades the LDAP connection with StartTLS before anything else
+        is sent, V(ldaps) speaks TLS from the first byte (implicit TLS).
+    type: str
+    choices: [none, starttls, ldaps]
+    default: none
+  bind_dn:
+    description:
+      - Name to bind as, as MVE will be configured with it. A DN (C(uid=mve,ou=people,dc=example,dc=com)),
+        a user principal name (C(mve@example.com)) or a down-level logon name (C(EXAMPLE\mve)); the last two only
+        work with Active Directory.
+      - When unset, the check binds anonymously.
+    type: str
+  bind_password:
+    description:
+      - Password of O(bind_dn). Required with O(bind_dn). Never returned.
+    type: str
+  search_base:
+    description:
+      - DN to search after the bind, such as MVE's user search base. The check fails when the base does not
+        exist, may not be read, or the search finds no entry.
+    type: str
+  search_scope:
+    description:
+      - Scope of the search of O(search_base). V(base) reads the base entry itself, V(one) its children and
+        V(sub) the whole subtree (as MVE's user search does). At most one entry is asked for.
+    type: str
+    choices: [base, one, sub]
+    default: base
+  search_filter:
+    description:
+      - RFC 4515 filter of the search of O(search_base), such as C((objectClass=person)) or
+        C((&(objectClass=user)(sAMAccountName=mve))). And, or and not may nest three levels deep.
+    type: str
+    default: (objectClass=*)
+notes:
+  - The check runs where the task runs, today from the controller or a Linux host. The Windows vantage point
+    (the MVE server itself, over WinRM or PSRP) reuses the same LDAP conversation through a remote driver
+    planned for a later release.
+  - The password is sent only in the bind request, after StartTLS or inside LDAPS when O(encryption) asks for
+    TLS; it never appears in the results.
+  - Only simple binds are tried, as MVE's simple LDAP authentication does; SASL mechanisms are reported in
+    RV(root_dse.supported_sasl_mechanisms) but not used.
+seealso:
+  - module: printfleet.mve.port_check
+  - plugin: printfleet.mve.mve_flows
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Check the directory over StartTLS with MVE's bind account and user search base
+  printfleet.mve.ldap_check:
+    host: dc01.example.com
+    encryption: starttls
+    bind_dn: mve-bind@example.com
+    bind_password: "{{ vault_mve_ldap_password }}"
+    search_base: OU=Staff,DC=example,DC=com
+    search_scope: sub
+    search_filter: (objectClass=user)
+    ca_path: /etc/pki/example-ca.pem
+  register: ldap
+
+- name: Check LDAPS anonymously and keep going when it fails
+  printfleet.mve.ldap_check:
+    host: ldap.example.com
+    encryption: ldaps
+    fail_on_error: false
+  register: ldaps
+
+- name: Show why
+  ansible.builtin.debug:
+    msg: "{{ ldaps.reason }} (certificate days left: {{ ldaps.tls.days_left | default('n/a') }})"
+'''
+
+RETURN = r'''
+ok:
+  description: The verdict. V(true) when the connection, TLS (when asked for), bind and search (when asked for) worked.
+  returned: always
+  type: bool
+  sample: false
+reason:
+  description: One readable sentence explaining RV(ok).
+  returned: always
+  type: str
+  sample: 'The server refused the bind as uid=mve,ou=people,dc=example,dc=com with invalidCredentials (49): the DN or password is wrong.'
+elapsed_ms:
+  description: Milliseconds the whole check took.
+  returned: always
+  type: float
+  sample: 41.7
+port:
+  description: The port checked (O(port), or the default from the port matrix).
+  returned: always
+  type: int
+  sample: 389
+encryption:
+  description: The O(encryption) used.
+  returned: always
+  type: str
+  sample: starttls
+tls:
+  description: TLS facts of the connection, also when the handshake or the certificate verification failed.
+  returned: when O(encryption) is V(starttls) or V(ldaps) and the TLS handshake was attempted
+  type: dict
+  contains:
+    version:
+      description: Negotiated TLS version; null when the handshake failed.
+      type: str
+      sample: TLSv1.3
+    cipher:
+      description: Negotiated cipher suite.
+      type: str
+      sample: TLS_AES_256_GCM_SHA384
+    subject:
+      description: Certificate subject, RFC 4514 string.
+      type: str
+      sample: CN=dc01.example.com
+    issuer:
+      description: Certificate issuer, RFC 4514 string.
+      type: str
+      sample: CN=Example CA
+    san:
+      description: DNS names and IP addresses of the subject alternative name extension.
+      type: list
+      elements: str
+      sample: [dc01.example.com]
+    not_before:
+      description: Start of validity, ISO 8601 UTC.
+      type: str
+      sample: '2026-01-01T00:00:00Z'
+    not_after:
+      description: End of validity, ISO 8601 UTC.
+      type: str
+      sample: '2027-01-01T00:00:00Z'
+    days_left:
+      description: Whole days until RV(tls.not_after); negative once expired.
+      type: int
+      sample: 180
+    fingerprint_sha256:
+      description: SHA-256 fingerprint of the DER certificate, hex.
+      type: str
+      sample: 5f0c...
+    validated:
+      description: True when the certificate verified against the trust store (or O(ca_path)) and the host name.
+      type: bool
+      sample: true
+    validation_error:
+      description: Why the certificate did not validate, or why the handshake failed; null when validated.
+      type: str
+      sample: 'certificate verify failed: certificate has expired (X509 error 10)'
+starttls_supported:
+  description:
+    - Whether the server supports StartTLS. With O(encryption=starttls), whether it accepted the StartTLS request;
+      otherwise whether the RootDSE lists the StartTLS extension. Null when unknown.
+  returned: always
+  type: bool
+  sample: true
+root_dse:
+  description: Facts from the RootDSE (the entry with the empty DN); null when the check did not get that far.
+  returned: always
+  type: dict
+  contains:
+    result:
+      description: Result code name of the RootDSE search, V(success) when it could be read.
+      type: str
+      sample: success
+    naming_contexts:
+      description: The server's naming contexts (namingContexts).
+      type: list
+      elements: str
+      sample: [DC=example,DC=com]
+    default_naming_context:
+      description: defaultNamingContext (Active Directory); null when not given.
+      type: str
+      sample: DC=example,DC=com
+    supported_ldap_versions:
+      description: supportedLDAPVersion values.
+      type: list
+      elements: int
+      sample: [2, 3]
+    supported_extensions:
+      description: supportedExtension OIDs (C(1.3.6.1.4.1.1466.20037) is StartTLS).
+      type: list
+      elements: str
+      sample: [1.3.6.1.4.1.1466.20037]
+    supported_sasl_mechanisms:
+      description: supportedSASLMechanisms values.
+      type: list
+      elements: str
+      sample: [GSSAPI, GSS-SPNEGO, EXTERNAL, DIGEST-MD5]
+    vendor_name:
+      description: vendorName; null when not given (Active Directory and OpenLDAP give none).
+      type: str
+      sample: null
+    vendor_version:
+      description: vendorVersion; null when not given.
+      type: str
+      sample: null
+bind:
+  description: The kind of bind tried, V(anonymous) (no O(bind_dn)) or V(simple).
+  returned: always
+  type: str
+  sample: simple
+bound:
+  description: Whether the bind succeeded.
+  returned: always
+  type: bool
+  sample: true
+bind_result:
+  description:
+    - RFC 4511 result code name of the bind, such as V(success), V(invalidCredentials),
+      V(inappropriateAuthentication) (anonymous binds refused), V(unwillingToPerform), V(confidentialityRequired)
+      or V(strongAuthRequired); null when the check did not get to the bind.
+  returned: always
+  type: str
+  sample: invalidCredentials
+bind_diagnostic:
+  description: The server's diagnostic message for a refused bind (Active Directory puts its reason code there).
+  returned: when the bind was refused
+  type: str
+  sample: '80090308: LdapErr: DSID-0C090447, comment: AcceptSecurityContext error, data 52e, v3839'
+search:
+  description: Outcome of the search of O(search_base); null when the check did not get to it.
+  returned: when O(search_base) is given
+  type: dict
+  contains:
+    base:
+      description: The search base.
+      type: str
+      sample: OU=Staff,DC=example,DC=com
+    scope:
+      description: The search scope.
+      type: str
+      sample: sub
+    filter:
+      description: The search filter.
+      type: str
+      sample: (objectClass=user)
+    result:
+      description: Result code name of the search, such as V(success), V(sizeLimitExceeded) (more entries than the
+        one asked for) or V(noSuchObject).
+      type: str
+      sample: success
+    found:
+      description: Whether the search returned an entry.
+      type: bool
+      sample: true
+    entries:
+      description: Number of entries returned (at most one is asked for).
+      type: int
+      sample: 1
+    first_dn:
+      description: DN of the entry found.
+      type: str
+      returned: when an entry was found
+      sample: CN=Jane Doe,OU=Staff,DC=example,DC=com
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check, ldap_wire, port_matrix
+
+
+def argument_spec():
+    return dependency_check.argument_spec(
+        encryption=dict(type='str', choices=list(ldap_wire.ENCRYPTIONS), default='none'),
+        bind_dn=dict(type='str'),
+        bind_password=dict(type='str', no_log=True),
+        search_base=dict(type='str'),
+        search_scope=dict(type='str', choices=list(ldap_wire.SCOPES), default='base'),
+        search_filter=dict(type='str', default='(objectClass=*)'),
+    )
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = dict(module.params)
+    try:
+        dependency_check.validate_common(params)
+        params['port'] = dependency_check.resolve_port(params.get('port'), ldap_wire.FLOWS[params['encryption']])
+        options = ldap_wire.validate(params)
+    except ldap_wire.LdapInputError as exc:
+        module.fail_json(msg=str(exc), field=exc.field)
+    except (dependency_check.CheckInputError, port_matrix.MatrixError) as exc:
+        module.fail_json(msg=str(exc))
+    if not ldap_wire.HAS_PYASN1:
+        module.fail_json(msg=missing_required_lib('pyasn1 and pyasn1-modules', reason='for the LDAP encoding'),
+                         exception=ldap_wire.PYASN1_IMPORT_ERROR)
+    try:
+        out = dependency_check.run(ldap_wire.ldap_conversation(options), params)
+    except ValueError as exc:  # ca_path that cannot be loaded
+        module.fail_json(msg=str(exc))
+    dependency_check.finish(module, out)
+
+
+if __name__ == '__main__':
+    main()
