@@ -151,6 +151,12 @@ class Close(Action):
     __slots__ = ()
 
 
+class Now(Action):
+    """Read the clock of the host the I/O runs on (the check's vantage point). Result: float POSIX seconds.
+    A remote driver answers with the target's clock at its latest step (within one round trip)."""
+    __slots__ = ()
+
+
 # -------------------------------------------------------------------------------------------- framing
 def frame_complete(framing, buf, size=None):
     """Length of the first complete message in ``buf`` under ``framing``, or None when more bytes are needed.
@@ -369,6 +375,8 @@ class LocalDriver(object):
 
     # -- the one entry point
     def execute(self, action):
+        if isinstance(action, Now):
+            return time.time()
         if isinstance(action, Connect):
             self.close()
             self.sock, addr, rtt = self._open(action)

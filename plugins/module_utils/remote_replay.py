@@ -14,6 +14,9 @@ PRELOGIN, Firebird op_connect) give the same answers, and a replay that diverges
 
 Round trips per conversation: one per Connect, Recv and StartTls (Sends ride along with the next one).
 
+Every step also carries ``at``: the target's clock (POSIX seconds) when the step finished; the ``Now``
+action reads it (Kerberos clock skew is measured against the MVE server's clock, not the controller's).
+
 Result of one step from an executor (JSON-friendly)::
 
     {"ok": true, "value": <connect: {"rtt_ms", "peer"}; recv: base64 bytes; starttls: {"version", "cipher",
@@ -30,6 +33,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import time
 
 from ansible_collections.printfleet.mve.plugins.module_utils import conversation as conv
 from ansible_collections.printfleet.mve.plugins.module_utils import tls_facts
@@ -70,6 +74,7 @@ class ReplayDriver(object):
         self.log = []          # actions since the last Connect
         self.answered = 0      # how many of them the conversation has seen results for
         self.round_trips = 0
+        self.remote_time = None  # the target's clock at the latest step it performed
 
     def close(self):
         self.log, self.answered = [], 0
@@ -85,12 +90,18 @@ class ReplayDriver(object):
                     err.args = ('on replay of step %d (%s): %s' % (index + 1, self.log[index].__class__.__name__,
                                                                    err.args[0] if err.args else ''),)
                 raise err
+        if steps and steps[-1].get('at') is not None:
+            self.remote_time = float(steps[-1]['at'])
         if len(steps) != len(self.log):
             raise conv.ConversationError('the remote step returned %d results for %d actions'
                                          % (len(steps), len(self.log)))
         return steps
 
     def execute(self, action):
+        if isinstance(action, conv.Now):
+            if self.remote_time is None:
+                self.execute_batch([])  # nothing to replay yet: an empty round only to read the clock
+            return self.remote_time if self.remote_time is not None else time.time()
         if isinstance(action, conv.Close):
             self.close()
             return None

@@ -260,12 +260,12 @@ foreach ($a in $req.actions) {
             }
             'close' { Close-All }
         }
-        [void]$steps.Add(@{ ok = $true; value = $value })
+        [void]$steps.Add(@{ ok = $true; value = $value; at = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0 })
     } catch {
         $ex = $_.Exception
         $name = $ex.Data['pf_error']
         if (-not $name) { $name = 'ConversationError' }
-        $step = @{ ok = $false; error = $name; message = $ex.Message }
+        $step = @{ ok = $false; error = $name; message = $ex.Message; at = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() / 1000.0 }
         if ($ex.Data['pf_kind']) { $step.kind = $ex.Data['pf_kind'] }
         if ($ex.Data['pf_partial']) { $step.partial = $ex.Data['pf_partial'] }
         [void]$steps.Add($step)

@@ -9,6 +9,7 @@ import base64
 import datetime
 import ipaddress
 import ssl
+import time
 
 from cryptography import x509
 from cryptography.x509 import verification
@@ -66,7 +67,7 @@ def local_batch_executor(timeout=5.0, ca_path=None, log=None):
                 try:
                     value = driver.execute(action)
                 except conv.ConversationError as exc:
-                    step = {'ok': False, 'error': exc.__class__.__name__, 'message': str(exc)}
+                    step = {'ok': False, 'error': exc.__class__.__name__, 'message': str(exc), 'at': time.time()}
                     if isinstance(exc, conv.ConnectFailed):
                         step['kind'] = exc.kind
                     if isinstance(exc, conv.PeerClosed):
@@ -81,7 +82,7 @@ def local_batch_executor(timeout=5.0, ca_path=None, log=None):
                     value = {'version': value['version'], 'cipher': value['cipher'],
                              'cert': base64.b64encode(der).decode('ascii'),
                              'validated': validated, 'validation_error': error}
-                steps.append({'ok': True, 'value': value})
+                steps.append({'ok': True, 'value': value, 'at': time.time()})
         finally:
             driver.close()
         return steps

@@ -1,0 +1,323 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: kerberos_check
+short_description: Prove that a Kerberos KDC serves the realm MVE will use, and measure the clock skew
+version_added: 0.1.0
+description:
+  - Sends a Kerberos AS-REQ (RFC 4120) without pre-authentication for O(principal) in O(realm) to the KDC,
+    over UDP, TCP or both, and classifies each reply.
+  - An C(AS-REP) means the principal is known and needs no pre-authentication; C(KDC_ERR_PREAUTH_REQUIRED)
+    means it is known and needs pre-authentication (the usual case, always so in Active Directory);
+    C(KDC_ERR_C_PRINCIPAL_UNKNOWN) means it is unknown; C(KDC_ERR_WRONG_REALM), or an unknown C(krbtgt/REALM),
+    means the KDC does not serve the realm.
+  - Some KDCs (MIT krb5kdc among them) answer C(KDC_ERR_C_PRINCIPAL_UNKNOWN) for a realm they do not serve
+    as well. So after that answer the module sends a second AS-REQ, for C(krbtgt/REALM), the one principal
+    every realm a KDC serves has. If that is unknown too, the realm is refused
+    (RV(principal_state=unknown_realm)); otherwise the principal alone is unknown.
+  - The KDC's clock comes from the time (stime, susec) of its KRB-ERROR and is compared with this host's
+    clock, against the middle of the exchange. An AS-REP carries no clear-text time, so when every transport
+    got one, a further AS-REQ for the non-existent principal C(printfleet-clock-probe) reads the clock.
+  - The check never authenticates, so it needs no password, and it changes nothing.
+  - The verdict RV(ok) is true when every requested transport answered with a Kerberos message, the realm
+    is served, the clock skew is within O(max_skew), and (with O(require_principal)) the principal exists
+    and can log in. An unknown principal alone is a fact, not a failure.
+author:
+  - printfleet.mve contributors (@printfleet)
+requirements:
+  - pyasn1 >= 0.4.8
+extends_documentation_fragment:
+  - printfleet.mve.dependency_check
+options:
+  port:
+    description:
+      - Port of the KDC, for both UDP and TCP. Defaults to the port of flow C(directory.kerberos) of the port
+        matrix (see the P(printfleet.mve.mve_flows#lookup) lookup).
+    type: int
+  validate_certs:
+    description:
+      - Ignored. Kerberos does not use TLS; the option exists so that every dependency check takes the same
+        options.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - Ignored. Kerberos does not use TLS; the option exists so that every dependency check takes the same
+        options.
+    type: path
+  realm:
+    description:
+      - Kerberos realm MVE authenticates in, for example C(EXAMPLE.COM).
+      - Realm names are case-sensitive; an Active Directory realm is the upper-case DNS domain name.
+    type: str
+    required: true
+  principal:
+    description:
+      - Client principal to ask a ticket for, without the realm (C(mve-svc), C(HTTP/mve.example.com)), or
+        with the same realm as O(realm) (C(mve-svc@EXAMPLE.COM)).
+      - The default names a principal that should not exist. The KDC still proves that it is alive and serves
+        the realm; set it to the account MVE uses to learn whether that account exists and needs
+        pre-authentication.
+    type: str
+    default: printfleet-probe
+  transport:
+    description:
+      - Where to send the AS-REQ. V(both) sends it over UDP, then over TCP; each must answer.
+      - The MVE port table lists UDP only, but Kerberos clients retry over TCP when a reply is too big for
+        UDP (common with Active Directory group memberships), so V(both) is the default.
+    type: str
+    choices: [udp, tcp, both]
+    default: both
+  max_skew:
+    description:
+      - Largest clock difference, in seconds, between this host and the KDC that still passes.
+      - Kerberos rejects authentication beyond 300 seconds by default.
+    type: float
+    default: 300
+  require_principal:
+    description:
+      - Fail when the KDC does not know O(principal), or knows it but the account cannot log in now
+        (C(KDC_ERR_CLIENT_REVOKED), C(KDC_ERR_KEY_EXPIRED), C(KDC_ERR_NAME_EXP), C(KDC_ERR_CLIENT_NOTYET)).
+    type: bool
+    default: false
+notes:
+  - Today the check runs where the task runs, from the controller or a Linux host (use C(delegate_to)).
+    The Windows vantage point (the MVE server itself, over WinRM or PSRP) will reuse the same conversation
+    through a remote driver planned in a later release.
+  - A principal that gets an C(AS-REP) needs no pre-authentication, so anyone can ask for ticket material
+    encrypted with its key and attack it offline ("AS-REP roasting"). The module never returns that
+    encrypted part, nor the salts the KDC sends; it reports the fact in RV(principal_state=known).
+  - Each AS-REQ shows up in the KDC's log (and, in Active Directory, in the security log as event 4768),
+    the unknown principals as failures.
+seealso:
+  - name: RFC 4120, The Kerberos Network Authentication Service (V5)
+    description: The AS-REQ, AS-REP and KRB-ERROR messages this module exchanges.
+    link: https://www.rfc-editor.org/rfc/rfc4120
+'''
+
+EXAMPLES = r'''
+- name: Check the KDC MVE will use, with the MVE service account
+  printfleet.mve.kerberos_check:
+    host: dc01.example.com
+    realm: EXAMPLE.COM
+    principal: svc-mve
+    require_principal: true
+  register: kdc
+
+- name: Show the clock skew
+  ansible.builtin.debug:
+    msg: "KDC clock is {{ kdc.clock_skew_s }} s ahead of this host"
+
+- name: Check only UDP, as the MVE port table lists it, without failing the play
+  printfleet.mve.kerberos_check:
+    host: 192.0.2.20
+    realm: EXAMPLE.COM
+    transport: udp
+    fail_on_error: false
+  register: kdc_udp
+
+- name: Tolerate a larger skew on a lab KDC
+  printfleet.mve.kerberos_check:
+    host: kdc.lab.example.com
+    port: 8888
+    realm: LAB.EXAMPLE.COM
+    max_skew: 600
+'''
+
+RETURN = r'''
+ok:
+  description: The verdict. True when the KDC answered on every requested transport, serves the realm and the clock
+    skew is within O(max_skew) (and, with O(require_principal), the principal can log in).
+  returned: always
+  type: bool
+  sample: true
+reason:
+  description: One readable sentence explaining the verdict.
+  returned: always
+  type: str
+  sample: The KDC on udp/88 and tcp/88 serves realm EXAMPLE.COM and knows svc-mve@EXAMPLE.COM and requires
+    pre-authentication for it; clock skew +0.412 s.
+elapsed_ms:
+  description: Milliseconds the whole check took.
+  returned: always
+  type: float
+  sample: 12.4
+realm:
+  description: The realm asked for.
+  returned: always
+  type: str
+  sample: EXAMPLE.COM
+principal:
+  description: The full client principal asked for, C(name@REALM).
+  returned: always
+  type: str
+  sample: svc-mve@EXAMPLE.COM
+principal_state:
+  description:
+    - V(known) (the KDC issued an AS-REP, or answered an error that only a known account gets),
+      V(preauth_required), V(unknown), or V(unknown_realm) (the KDC refused the realm).
+    - Null when no reply told (nothing answered, or only C(KRB_ERR_RESPONSE_TOO_BIG)).
+  returned: always
+  type: str
+  sample: preauth_required
+realm_accepted:
+  description: True when the KDC serves O(realm), false when it refused it, null when no reply told.
+  returned: always
+  type: bool
+  sample: true
+clock_skew_s:
+  description:
+    - Seconds the KDC's clock is ahead of (positive) or behind (negative) this host's clock.
+    - Null when the KDC did not reveal its clock.
+  returned: always
+  type: float
+  sample: 0.412
+kdc_time:
+  description: The KDC's clock from its reply, ISO 8601 UTC; null when it did not reveal it.
+  returned: always
+  type: str
+  sample: '2026-11-25T09:04:40.488209Z'
+kdc:
+  description: What each transport saw, keyed by V(udp) and V(tcp) (only the transports asked for).
+  returned: always
+  type: dict
+  contains:
+    udp:
+      description: The UDP exchange; the same keys as RV(kdc.tcp).
+      type: dict
+      returned: when O(transport) is V(udp) or V(both)
+      sample: {transport: udp, port: 88, reachable: true, reply_type: KRB-ERROR, error_code: 25,
+               error_name: KDC_ERR_PREAUTH_REQUIRED, e_text: NEEDED_PREAUTH, principal_state: preauth_required,
+               realm_accepted: true, kdc_time: '2026-11-25T09:04:40.488209Z', clock_skew_s: 0.412, etype: null,
+               etypes: [aes256-cts-hmac-sha1-96], preauth_types: [PA-ETYPE-INFO2, PA-ENC-TIMESTAMP],
+               realm_probe: null, error: null}
+    tcp:
+      description: The TCP exchange (each message preceded by its 4-byte length).
+      type: dict
+      returned: when O(transport) is V(tcp) or V(both)
+      contains:
+        transport:
+          description: V(udp) or V(tcp).
+          type: str
+          sample: tcp
+        port:
+          description: The KDC port used.
+          type: int
+          sample: 88
+        reachable:
+          description: True when something answered (even with bytes that are not Kerberos).
+          type: bool
+          sample: true
+        reply_type:
+          description: V(AS-REP) or V(KRB-ERROR); null when no Kerberos reply came.
+          type: str
+          sample: KRB-ERROR
+        error_code:
+          description: The KRB-ERROR's error-code.
+          type: int
+          sample: 25
+        error_name:
+          description:
+            - The error-code's RFC 4120 name, for example C(KDC_ERR_PREAUTH_REQUIRED) (25),
+              C(KDC_ERR_C_PRINCIPAL_UNKNOWN) (6), C(KDC_ERR_WRONG_REALM) (68), C(KRB_ERR_RESPONSE_TOO_BIG) (52).
+          type: str
+          sample: KDC_ERR_PREAUTH_REQUIRED
+        e_text:
+          description: The KRB-ERROR's e-text, when the KDC sent one.
+          type: str
+          sample: NEEDED_PREAUTH
+        principal_state:
+          description: What this transport's reply says about the principal (see RV(principal_state)).
+          type: str
+          sample: preauth_required
+        realm_accepted:
+          description: What this transport's reply says about the realm (see RV(realm_accepted)).
+          type: bool
+          sample: true
+        kdc_time:
+          description: The KDC's clock from this transport's KRB-ERROR, ISO 8601 UTC.
+          type: str
+          sample: '2026-11-25T09:04:40.488209Z'
+        clock_skew_s:
+          description: The clock skew measured on this transport.
+          type: float
+          sample: 0.412
+        etype:
+          description: Encryption type of the AS-REP's encrypted part (the principal's key type).
+          type: str
+          sample: aes256-cts-hmac-sha1-96
+        etypes:
+          description: Encryption types the KDC announced for the principal (ETYPE-INFO2 / ETYPE-INFO).
+          type: list
+          elements: str
+          sample: [aes256-cts-hmac-sha1-96]
+        preauth_types:
+          description: Pre-authentication data types the reply carried (the methods the KDC offers).
+          type: list
+          elements: str
+          sample: [PA-FX-FAST, PA-ETYPE-INFO2, PA-ENC-TIMESTAMP, PA-FX-COOKIE]
+        realm_probe:
+          description:
+            - The KDC's answer to the AS-REQ for C(krbtgt/REALM), sent after a C(KDC_ERR_C_PRINCIPAL_UNKNOWN);
+              null when it was not needed.
+          type: str
+          sample: AS-REP
+        error:
+          description: What went wrong on this transport (no answer, refused, not a Kerberos reply); null otherwise.
+          type: str
+          sample: null
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils import kerberos_wire
+
+
+def argument_spec():
+    return dependency_check.argument_spec(
+        realm=dict(type='str', required=True),
+        principal=dict(type='str', default=kerberos_wire.DEFAULT_PRINCIPAL),
+        transport=dict(type='str', default='both', choices=list(kerberos_wire.TRANSPORTS)),
+        max_skew=dict(type='float', default=kerberos_wire.DEFAULT_MAX_SKEW),
+        require_principal=dict(type='bool', default=False),
+    )
+
+
+def check_params(params):
+    """Validated copy of the module parameters for the conversation. Raises CheckInputError / KerberosInputError."""
+    dependency_check.validate_common(params)
+    if params['max_skew'] is not None and not params['max_skew'] > 0:
+        raise dependency_check.CheckInputError('max_skew: must be a number of seconds above 0, got %r'
+                                               % (params['max_skew'],))
+    realm = kerberos_wire.validate_realm(params['realm'])
+    kerberos_wire.split_principal(params['principal'], realm)
+    checked = dict(params)
+    checked['port'] = dependency_check.resolve_port(params.get('port'), kerberos_wire.FLOW_ID)
+    # Kerberos has no TLS: validate_certs and ca_path are accepted for uniformity and set aside.
+    checked['validate_certs'], checked['ca_path'] = False, None
+    return checked
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not kerberos_wire.HAS_PYASN1:
+        module.fail_json(msg=missing_required_lib('pyasn1'), exception=kerberos_wire.PYASN1_IMPORT_ERROR)
+    try:
+        params = check_params(module.params)
+    except (dependency_check.CheckInputError, kerberos_wire.KerberosInputError) as exc:
+        module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
+    out = dependency_check.run(kerberos_wire.kerberos_conversation(params), params)
+    dependency_check.finish(module, out)
+
+
+if __name__ == '__main__':
+    main()
