@@ -30,7 +30,7 @@ options:
   validate_certs:
     description:
       - Verify the server's TLS certificate (chain and host name) when TLS is used.
-      - When V(false) the TLS facts are still reported, with RV(tls.validated=false).
+      - When V(false) the TLS facts are still reported, with C(tls.validated) false.
     type: bool
     default: true
   ca_path:
@@ -40,8 +40,8 @@ options:
     type: path
   fail_on_error:
     description:
-      - Fail the task when the check's verdict RV(ok) is V(false).
-      - With V(false) the task succeeds and the verdict is in RV(ok) and RV(reason).
+      - Fail the task when the check's verdict C(ok) is V(false).
+      - With V(false) the task succeeds and the verdict is in C(ok) and C(reason).
     type: bool
     default: true
 attributes:

@@ -474,6 +474,12 @@ def _send_test_message(p, facts, ehlo_facts):
         yield from _exchange('rcpt', build_command('RSET'))
         address, reply = refused[0]
         raise _Verdict('rcpt', 'The server refused the recipient %s: %s; no message was sent.' % (address, reply), reply)
+    if p.get('dry_run'):
+        # Check mode: the server accepted the sender and every recipient; stop before DATA, send nothing.
+        yield from _exchange('rcpt', build_command('RSET'))
+        facts['message_sent'] = False
+        facts['message_skipped'] = 'check mode: sender and recipients accepted, no message sent'
+        return
     reply = yield from _exchange('data', build_command('DATA'))
     if reply.code != 354:
         raise _Verdict('data', 'The server refused DATA: %s.' % reply, reply)

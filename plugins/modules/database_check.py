@@ -1,0 +1,464 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: database_check
+short_description: Prove that Markvision Enterprise can reach and log in to its SQL Server or Firebird database
+version_added: 0.1.0
+description:
+  - Checks the database of a Markvision Enterprise (MVE) server the way MVE connects to it, and reports
+    structured facts and one verdict, RV(ok) with a readable RV(reason). Nothing is changed.
+  - For O(engine=sqlserver) it runs the TDS PRELOGIN exchange ([MS-TDS] 2.2.6.5) and reports the server's
+    product version, its encryption mode (V(off), V(on), V(required) or V(not_supported)) and, when
+    O(instance) is given, whether that named instance is the one listening on O(port). With O(username) and
+    O(password) it then logs in with SQL authentication (and opens O(database) when given) and reports the
+    server's exact error, telling a failed login (error 18456) from a missing or unavailable database
+    (error 4060) and from a server that requires encryption.
+  - For O(engine=firebird) it sends the wire protocol's C(op_connect) and reports the server's answer
+    (C(op_accept), C(op_accept_data) or C(op_cond_accept)), that is the wire protocol version, the architecture
+    and the authentication plugin the server asks for. With O(username) and O(password) it then attaches to
+    O(database) and reports the server's error text (for example C(Your user name and password are not
+    defined) or C(I/O error during "open" operation for file)).
+  - The default port comes from the collection's port matrix (flows C(db.sqlserver) and C(db.firebird)).
+author:
+  - printfleet.mve contributors (@printfleet)
+extends_documentation_fragment:
+  - printfleet.mve.dependency_check
+requirements:
+  - python-tds >= 1.17 (only for a SQL Server login with O(username) and O(password))
+  - pyOpenSSL (only for a SQL Server login over TLS, that is with O(ca_path))
+  - firebirdsql >= 1.2 (only for a Firebird attach with O(username) and O(password); also gives the text of
+    Firebird error codes)
+options:
+  engine:
+    description:
+      - The database engine MVE is configured with.
+    type: str
+    required: true
+    choices: [sqlserver, firebird]
+  username:
+    description:
+      - Database login to try (SQL Server SQL authentication, or a Firebird user).
+      - Needs O(password). Without both, only the protocol exchange runs.
+      - For O(engine=firebird) the name is also sent in C(op_connect); without it the check names the login
+        C(SYSDBA) there (no password is ever sent in that phase).
+    type: str
+  password:
+    description:
+      - Password of O(username). Never returned, never logged.
+    type: str
+  database:
+    description:
+      - SQL Server database name to open after the login (optional; the login's default database otherwise).
+      - Firebird database path or alias on the server, for example C(C:/ProgramData/Lexmark/MVE/FRAMEWORK.FDB)
+        or an alias from the server's C(databases.conf). Required for a Firebird login.
+    type: str
+  instance:
+    description:
+      - SQL Server named instance expected on O(port), sent in the PRELOGIN C(INSTOPT) option. When the server
+        answers that the name does not match, the check fails.
+      - Only for O(engine=sqlserver). The SQL Server Browser (UDP 1434) is not asked, so give the instance's port.
+    type: str
+notes:
+  - Today the check runs on the host the task runs on (the controller or a Linux host). The protocol exchanges
+    (TDS PRELOGIN and Firebird C(op_connect)) are written as driver-independent conversations, so that a later
+    release can run the same code from the Windows MVE server through a remote driver.
+  - The logins use maintained drivers that open their own sockets (python-tds for SQL Server, firebirdsql for
+    Firebird), so they run only from the controller or a Linux host, not through the planned Windows remote
+    driver.
+  - For SQL Server, TLS lives inside TDS; the check reports the encryption mode the PRELOGIN reply announces
+    and returns no TLS certificate facts (no C(tls) key). O(ca_path) and O(validate_certs) are passed to python-tds for the login.
+  - Firebird wire encryption is not TLS; O(validate_certs) and O(ca_path) do not apply to it.
+  - Passwords are never copied into the results, nor a hash of them.
+'''
+
+EXAMPLES = r'''
+- name: Check the SQL Server that MVE uses, with its login
+  printfleet.mve.database_check:
+    engine: sqlserver
+    host: sql01.example.com
+    username: mve
+    password: "{{ vault_mve_db_password }}"
+    database: FRAMEWORK
+  register: db
+
+- name: Check a named instance on its own port, protocol only
+  printfleet.mve.database_check:
+    engine: sqlserver
+    host: sql01.example.com
+    port: 49170
+    instance: MVE
+
+- name: Check the bundled Firebird database, reporting instead of failing
+  printfleet.mve.database_check:
+    engine: firebird
+    host: mve01.example.com
+    database: C:/ProgramData/Lexmark/MVE/FRAMEWORK.FDB
+    username: SYSDBA
+    password: "{{ vault_firebird_password }}"
+    fail_on_error: false
+  register: fb
+
+- name: Show why
+  ansible.builtin.debug:
+    msg: "{{ fb.reason }}"
+  when: not fb.ok
+'''
+
+RETURN = r'''
+ok:
+  description: The verdict. True when the protocol exchange succeeded and, when credentials were given, the login too.
+  returned: always
+  type: bool
+  sample: true
+reason:
+  description: One readable sentence explaining RV(ok).
+  returned: always
+  type: str
+  sample: "SQL Server 2022 16.0.4135 answered the TDS PRELOGIN on sql01.example.com:1433; encryption: off."
+elapsed_ms:
+  description: Milliseconds the whole check took.
+  returned: always
+  type: float
+  sample: 42.7
+engine:
+  description: The engine checked, V(sqlserver) or V(firebird).
+  returned: always
+  type: str
+  sample: sqlserver
+host:
+  description: The host checked, as given.
+  returned: always
+  type: str
+  sample: sql01.example.com
+port:
+  description: The port checked (O(port) or the port matrix default).
+  returned: always
+  type: int
+  sample: 1433
+connect_error:
+  description: Why the TCP connection failed, V(refused), V(timeout), V(unreachable) or V(dns).
+  returned: when the connection could not be made
+  type: str
+  sample: refused
+prelogin:
+  description: Facts of the server's TDS PRELOGIN reply; null when there was no valid reply.
+  returned: when O(engine=sqlserver)
+  type: dict
+  contains:
+    server_version:
+      description: Product version major.minor.build.
+      type: str
+      sample: 16.0.4135
+    sub_build:
+      description: Sub-build number of the product version.
+      type: int
+      sample: 0
+    product:
+      description: Product name derived from the major version.
+      type: str
+      sample: SQL Server 2022
+    encryption:
+      description:
+        - The server's encryption answer, V(off) (only the login packet is encrypted), V(on) or V(required)
+          (the whole session is encrypted) or V(not_supported).
+      type: str
+      sample: required
+    encryption_code:
+      description: The raw encryption byte.
+      type: int
+      sample: 3
+    client_cert:
+      description: True when the server set the TDS 7.4 client-certificate flag.
+      type: bool
+      sample: false
+    instance_ok:
+      description:
+        - False when the server says the named instance sent in O(instance) is not this one, True when it matches
+          (or the default instance was asked for), null when the server sent no instance answer.
+      type: bool
+      sample: true
+    mars:
+      description: MARS byte of the reply; null when absent.
+      type: bool
+      sample: false
+    fedauth_required:
+      description: FEDAUTHREQUIRED byte of the reply; null when absent.
+      type: bool
+      sample: null
+wire:
+  description: Facts of the Firebird server's answer to C(op_connect); null when there was no valid answer.
+  returned: when O(engine=firebird)
+  type: dict
+  contains:
+    op:
+      description: The answer, V(op_accept), V(op_accept_data), V(op_cond_accept), V(op_cont_auth), V(op_reject) or V(op_response).
+      type: str
+      sample: op_cond_accept
+    protocol_version:
+      description: Accepted wire protocol version (13 is Firebird 2.5, 15 is 3.0, 16 and 17 are 4.0 and 5.0).
+      type: int
+      sample: 15
+    architecture:
+      description: Accepted architecture, normally V(generic).
+      type: str
+      sample: generic
+    accept_type:
+      description: Accepted packet type, for example V(lazy_send).
+      type: str
+      sample: lazy_send
+    compression:
+      description: Whether the server turned wire compression on.
+      type: bool
+      sample: false
+    auth_plugin:
+      description: Authentication plugin the server asks for (V(Srp), V(Srp256), V(Legacy_Auth)); null with op_accept.
+      type: str
+      sample: Srp
+    authenticated:
+      description: Whether the server considers the client authenticated already.
+      type: bool
+      sample: false
+    gds_codes:
+      description: Firebird error codes of an op_response.
+      type: list
+      elements: int
+      sample: []
+    error:
+      description: The server's error text of an op_response.
+      type: str
+      sample: null
+login:
+  description: The login (SQL Server) or attach (Firebird) with O(username) and O(password).
+  returned: always
+  type: dict
+  contains:
+    attempted:
+      description: Whether a login was tried (credentials given and the protocol exchange succeeded).
+      type: bool
+      sample: true
+    ok:
+      description: Whether the login succeeded; null when not attempted.
+      type: bool
+      sample: false
+    error_code:
+      description:
+        - The server's error number (SQL Server, for example 18456 login failed or 4060 database unavailable) or
+          the first Firebird GDS code (for example 335544472 or 335544344); null when none.
+      type: int
+      sample: 18456
+    error_kind:
+      description:
+        - V(login_failed), V(database_unavailable) (SQL Server), V(database_missing) (Firebird), V(tls_required),
+          V(tls_failed), V(no_permission), V(connection) or V(error); null on success.
+      type: str
+      sample: login_failed
+    error:
+      description: The server's (or driver's) error text; null on success.
+      type: str
+      sample: Login failed for user 'mve'.
+'''
+
+import socket
+import time
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils import firebird_wire
+from ansible_collections.printfleet.mve.plugins.module_utils import tds_wire
+
+try:
+    import pytds
+except ImportError:
+    HAS_PYTDS = False
+    PYTDS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PYTDS = True
+    PYTDS_IMPORT_ERROR = None
+
+try:
+    import firebirdsql
+except ImportError:
+    HAS_FIREBIRDSQL = False
+    FIREBIRDSQL_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_FIREBIRDSQL = True
+    FIREBIRDSQL_IMPORT_ERROR = None
+
+ENGINES = ('sqlserver', 'firebird')
+FLOWS = {'sqlserver': 'db.sqlserver', 'firebird': 'db.firebird'}
+OPTIONS = {
+    'engine': {'type': 'str', 'required': True, 'choices': list(ENGINES)},
+    'username': {'type': 'str'},
+    'password': {'type': 'str', 'no_log': True},
+    'database': {'type': 'str'},
+    'instance': {'type': 'str'},
+}
+
+
+def argument_spec():
+    return dependency_check.argument_spec(**OPTIONS)
+
+
+def validate(params):
+    """Check the input before any network I/O; returns the params with ``port`` resolved.
+    Raises dependency_check.CheckInputError naming the field and what it accepts."""
+    dependency_check.validate_common(params)
+    engine = params.get('engine')
+    if engine not in ENGINES:
+        raise dependency_check.CheckInputError('engine: must be one of %s, got %r' % (', '.join(ENGINES), engine))
+    if bool(params.get('username')) != bool(params.get('password')):
+        raise dependency_check.CheckInputError('username, password: give both for a login, or neither for the protocol check only')
+    if params.get('instance') is not None:
+        if engine != 'sqlserver':
+            raise dependency_check.CheckInputError('instance: only for engine sqlserver (got engine %s)' % engine)
+        name = params['instance']
+        if not name or '\\' in name or not all(32 < ord(c) < 127 for c in name):
+            raise dependency_check.CheckInputError('instance: must be a SQL Server instance name (ASCII, no backslash or '
+                                                   'spaces), got %r' % (name,))
+    if engine == 'firebird' and params.get('username') and not params.get('database'):
+        raise dependency_check.CheckInputError('database: a Firebird login needs the database path or alias to attach to')
+    out = dict(params)
+    out['port'] = dependency_check.resolve_port(params.get('port'), FLOWS[engine])
+    return out
+
+
+def _no_login():
+    return {'attempted': False, 'ok': None, 'error_code': None, 'error_kind': None, 'error': None}
+
+
+def _scrub(text, secret):
+    text = str(text or '').strip()
+    if secret:
+        text = text.replace(secret, '********')
+    return text
+
+
+def sqlserver_login(params, prelogin):
+    """SQL authentication with python-tds (its own socket). Returns the ``login`` dict."""
+    login = {'attempted': True, 'ok': False, 'error_code': None, 'error_kind': None, 'error': None}
+    kwargs = {'dsn': params['host'], 'port': params['port'], 'user': params['username'], 'password': params['password'],
+              'database': params.get('database') or '', 'login_timeout': params['timeout'], 'timeout': params['timeout'],
+              'appname': 'printfleet.mve database_check', 'autocommit': True}
+    if params.get('ca_path'):
+        kwargs['cafile'] = params['ca_path']
+        kwargs['validate_host'] = bool(params.get('validate_certs', True))
+    try:
+        conn = pytds.connect(**kwargs)
+    except pytds.tds_base.Error as exc:
+        number = getattr(exc, 'number', 0) or None
+        text = _scrub(getattr(exc, 'text', None) or exc, params['password'])
+        login.update(error_code=number, error=text, error_kind=tds_wire.classify_login_error(number, text))
+    except (socket.error, OSError) as exc:
+        login.update(error=_scrub(exc, params['password']), error_kind='connection')
+    except Exception as exc:  # pylint: disable=broad-except  # the driver raises plain Exception/ValueError for TLS setup
+        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']),
+                     error_kind=tds_wire.classify_login_error(None, str(exc)))
+    else:
+        conn.close()
+        login['ok'] = True
+        return login
+    if login['error_kind'] in ('error', 'tls_failed') and prelogin and prelogin.get('encryption') in ('on', 'required') \
+            and not params.get('ca_path'):
+        login['error_kind'] = 'tls_required'
+    return login
+
+
+def firebird_login(params):
+    """Attach to ``database`` with firebirdsql (its own socket, SRP authentication). Returns the ``login`` dict."""
+    login = {'attempted': True, 'ok': False, 'error_code': None, 'error_kind': None, 'error': None}
+    try:
+        conn = firebirdsql.connect(host=params['host'], port=params['port'], database=params['database'],
+                                   user=params['username'], password=params['password'], timeout=params['timeout'])
+    except firebirdsql.Error as exc:
+        codes = sorted(getattr(exc, 'gds_codes', None) or ())
+        text = _scrub(exc, params['password'])
+        login.update(error_code=codes[0] if codes else None, error=text,
+                     error_kind=firebird_wire.classify_attach_error(codes, text))
+    except (socket.error, OSError) as exc:
+        login.update(error=_scrub(exc, params['password']) or type(exc).__name__, error_kind='connection')
+    except Exception as exc:  # pylint: disable=broad-except  # driver assertions on unexpected replies
+        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']), error_kind='error')
+    else:
+        conn.close()
+        login['ok'] = True
+    return login
+
+
+def _login_reason(params, out, login):
+    engine = params['engine']
+    where = '%s:%s' % (params['host'], params['port'])
+    user = params['username']
+    database = params.get('database')
+    if login['ok']:
+        target = ' and opened database %s' % database if database else ''
+        return '%s Login as %s succeeded%s.' % (out['reason'], user, target)
+    kind = login['error_kind']
+    text = '; '.join(line.strip() for line in (login['error'] or 'no error text').splitlines() if line.strip())
+    code = ' (error %s)' % login['error_code'] if login['error_code'] else ''
+    if engine == 'sqlserver':
+        if kind == 'login_failed':
+            return 'SQL Server on %s answered, but the login as %s failed%s: %s' % (where, user, code, text)
+        if kind == 'database_unavailable':
+            return 'SQL Server on %s accepted the login as %s, but database %s is missing or unavailable to it%s: %s' % (
+                where, user, database or '(the default one)', code, text)
+        if kind == 'tls_required':
+            return ('SQL Server on %s requires encryption (PRELOGIN: %s) and the login could not set up TLS: %s. Give ca_path '
+                    '(and install pyOpenSSL) to log in over TLS.' % (where, (out.get('prelogin') or {}).get('encryption'), text))
+        return 'SQL Server on %s answered, but the login as %s failed%s: %s' % (where, user, code, text)
+    if kind == 'login_failed':
+        return 'Firebird on %s rejected the user name or password of %s%s: %s' % (where, user, code, text)
+    if kind == 'database_missing':
+        return 'Firebird on %s cannot open database %s%s: %s' % (where, database, code, text)
+    return 'Firebird on %s accepted the connection, but the attach to %s as %s failed%s: %s' % (where, database, user, code, text)
+
+
+def check(params):
+    """The whole check from validated ``params`` (see validate): protocol exchange, then the optional login."""
+    start = time.perf_counter()
+    if params['engine'] == 'sqlserver':
+        out = dependency_check.run(tds_wire.tds_prelogin_conversation(params), params)
+    else:
+        conv_params = dict(params, client_host=socket.gethostname())
+        out = dependency_check.run(firebird_wire.firebird_connect_conversation(conv_params), params)
+    login = _no_login()
+    if out['ok'] and params.get('username') and params.get('password'):
+        if params['engine'] == 'sqlserver':
+            login = sqlserver_login(params, out.get('prelogin'))
+        else:
+            login = firebird_login(params)
+        out['reason'] = _login_reason(params, out, login)
+        out['ok'] = bool(login['ok'])
+    out['login'] = login
+    out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
+    return out
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    try:
+        params = validate(module.params)
+    except dependency_check.CheckInputError as exc:
+        module.fail_json(msg=str(exc))
+    if params.get('username') and params.get('password'):
+        if params['engine'] == 'sqlserver' and not HAS_PYTDS:
+            module.fail_json(msg=missing_required_lib('python-tds', reason='for a SQL Server login'), exception=PYTDS_IMPORT_ERROR)
+        if params['engine'] == 'sqlserver' and params.get('ca_path') and not getattr(pytds.tls, 'OPENSSL_AVAILABLE', False):
+            module.fail_json(msg=missing_required_lib('pyOpenSSL', reason='for a SQL Server login over TLS (ca_path)'))
+        if params['engine'] == 'firebird' and not HAS_FIREBIRDSQL:
+            module.fail_json(msg=missing_required_lib('firebirdsql', reason='for a Firebird attach'),
+                             exception=FIREBIRDSQL_IMPORT_ERROR)
+    dependency_check.finish(module, check(params))
+
+
+if __name__ == '__main__':
+    main()
