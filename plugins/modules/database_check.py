@@ -422,14 +422,32 @@ def _login_reason(params, out, login):
     return 'Firebird on %s accepted the connection, but the attach to %s as %s failed%s: %s' % (where, database, user, code, text)
 
 
+def prepare(params, check_mode=False, local_fqdn=None):
+    """Validated params and the protocol conversation (TDS PRELOGIN or Firebird op_connect); shared with the
+    action plugin (Windows vantage point). Raises CheckInputError naming the field."""
+    params = validate(params)
+    if params['engine'] == 'sqlserver':
+        return tds_wire.tds_prelogin_conversation(params), params
+    conv_params = dict(params, client_host=local_fqdn or socket.gethostname())
+    return firebird_wire.firebird_connect_conversation(conv_params), params
+
+
+def remote_finish(params, out):
+    """After the conversation ran on a Windows host: the login needs a database driver (python-tds,
+    firebirdsql), which runs from a Linux host or the controller only."""
+    out['login'] = _no_login()
+    if params.get('username'):
+        out['login']['error'] = ('the login step runs from a Linux host or the controller (it needs a database '
+                                 'driver); run this check there, with delegate_to, to test the credentials')
+        out['reason'] = '%s The login was not tried from the Windows host.' % out['reason']
+    return out
+
+
 def check(params):
     """The whole check from validated ``params`` (see validate): protocol exchange, then the optional login."""
     start = time.perf_counter()
-    if params['engine'] == 'sqlserver':
-        out = dependency_check.run(tds_wire.tds_prelogin_conversation(params), params)
-    else:
-        conv_params = dict(params, client_host=socket.gethostname())
-        out = dependency_check.run(firebird_wire.firebird_connect_conversation(conv_params), params)
+    conv, params = prepare(params)
+    out = dependency_check.run(conv, params)
     login = _no_login()
     if out['ok'] and params.get('username') and params.get('password'):
         if params['engine'] == 'sqlserver':

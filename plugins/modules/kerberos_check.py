@@ -307,15 +307,21 @@ def check_params(params):
     return checked
 
 
+def prepare(params, check_mode=False, local_fqdn=None):
+    """Validated params and the conversation; shared with the action plugin (Windows vantage point)."""
+    checked = check_params(params)
+    return kerberos_wire.kerberos_conversation(checked), checked
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not kerberos_wire.HAS_PYASN1:
         module.fail_json(msg=missing_required_lib('pyasn1'), exception=kerberos_wire.PYASN1_IMPORT_ERROR)
     try:
-        params = check_params(module.params)
+        conv, params = prepare(module.params)
     except (dependency_check.CheckInputError, kerberos_wire.KerberosInputError) as exc:
         module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
-    out = dependency_check.run(kerberos_wire.kerberos_conversation(params), params)
+    out = dependency_check.run(conv, params)
     dependency_check.finish(module, out)
 
 

@@ -316,22 +316,30 @@ def argument_spec():
     )
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = dict(module.params)
+def prepare(params, check_mode=False, local_fqdn=None):
+    """Validated options and the conversation; shared with the action plugin (Windows vantage point).
+    Raises CheckInputError naming the field."""
+    params = dict(params)
+    dependency_check.validate_common(params)
     try:
-        dependency_check.validate_common(params)
         params['port'] = dependency_check.resolve_port(params.get('port'), ldap_wire.FLOWS[params['encryption']])
         options = ldap_wire.validate(params)
-    except ldap_wire.LdapInputError as exc:
-        module.fail_json(msg=str(exc), field=exc.field)
-    except (dependency_check.CheckInputError, port_matrix.MatrixError) as exc:
-        module.fail_json(msg=str(exc))
+    except (ldap_wire.LdapInputError, port_matrix.MatrixError) as exc:
+        raise dependency_check.CheckInputError(str(exc))
+    return ldap_wire.ldap_conversation(options), params
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     if not ldap_wire.HAS_PYASN1:
         module.fail_json(msg=missing_required_lib('pyasn1 and pyasn1-modules', reason='for the LDAP encoding'),
                          exception=ldap_wire.PYASN1_IMPORT_ERROR)
     try:
-        out = dependency_check.run(ldap_wire.ldap_conversation(options), params)
+        conv, params = prepare(module.params)
+    except dependency_check.CheckInputError as exc:
+        module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
+    try:
+        out = dependency_check.run(conv, params)
     except ValueError as exc:  # ca_path that cannot be loaded
         module.fail_json(msg=str(exc))
     dependency_check.finish(module, out)

@@ -34,8 +34,9 @@ attributes:
   check_mode:
     support: full
     description:
-      - The check runs in check mode as well and returns the same result. A test message is sent in check mode
-        too when O(send_to) asks for one, since that is the point of the option.
+      - The check runs in check mode as well and returns the same result, except that with O(send_to) it stops
+        after the server accepted the sender and the recipients (RSET before DATA), so nothing is sent in check
+        mode and RV(message_sent) is V(false).
   diff_mode:
     support: none
     description: The check changes nothing, so it has no diff to show.
@@ -213,6 +214,11 @@ message_sent:
   returned: always
   type: bool
   sample: false
+message_skipped:
+  description: Why no message was sent although O(send_to) asked for one (check mode).
+  returned: in check mode, when the server accepted the sender and every recipient
+  type: str
+  sample: "check mode: sender and recipients accepted, no message sent"
 recipients:
   description: The server's answer to each RCPT TO.
   returned: when a test message was attempted and the sender was accepted
@@ -347,21 +353,30 @@ def argument_spec():
     )
 
 
+def prepare(params, check_mode=False, local_fqdn=None):
+    """Validated params and the conversation (raises ValueError naming the field). Shared with the action
+    plugin, which runs the same conversation from a Windows host (``local_fqdn``: that host's name)."""
+    params = dict(params)
+    if not params.get('helo_name'):
+        params['helo_name'] = smtp_wire.default_helo_name(local_fqdn or socket.getfqdn())
+    params = smtp_wire.validate_params(params)
+    # Check mode proves sender and recipients but stops before DATA: nothing is sent.
+    params['dry_run'] = bool(check_mode)
+    if params['encryption'] != 'none':
+        conversation.client_context(params['validate_certs'], params.get('ca_path'))
+    return smtp_wire.smtp_conversation(params), params
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = dict(module.params)
-    if not params.get('helo_name'):
-        params['helo_name'] = smtp_wire.default_helo_name(socket.getfqdn())
     try:
-        params = smtp_wire.validate_params(params)
-        if params['encryption'] != 'none':
-            conversation.client_context(params['validate_certs'], params.get('ca_path'))
+        conv, params = prepare(module.params, check_mode=module.check_mode)
     except ValueError as exc:  # CheckInputError, or a ca_path that cannot be loaded
         module.fail_json(msg=str(exc))
     if params['encryption'] != 'none' and not tls_facts.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography', reason='for the TLS certificate facts'),
                          exception=tls_facts.CRYPTOGRAPHY_IMPORT_ERROR)
-    out = dependency_check.run(smtp_wire.smtp_conversation(params), params)
+    out = dependency_check.run(conv, params)
     for warning in out.pop('warnings', None) or []:
         module.warn(warning)
     dependency_check.finish(module, out)

@@ -34,7 +34,9 @@ _BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
 
 
 class DependencyCheckAction(ActionBase):
-    """Subclasses set MODULE (e.g. ``smtp_check``); the module exposes ARGUMENT_SPEC and make_conversation()."""
+    """Subclasses set MODULE (e.g. ``smtp_check``). The module exposes ``argument_spec()``,
+    ``prepare(params, check_mode, local_fqdn) -> (conversation, params)`` and optionally
+    ``remote_finish(params, out) -> out`` for what cannot run on Windows."""
 
     MODULE = None
     _requires_connection = True
@@ -50,13 +52,15 @@ class DependencyCheckAction(ActionBase):
             result.update(self._execute_module(module_name='printfleet.mve.' + self.MODULE,
                                                module_args=self._task.args, task_vars=task_vars))
             return result
-        result.update(self.run_remote(dict(self._task.args), self._relay))
+        local_fqdn = task_vars.get('ansible_fqdn') or task_vars.get('inventory_hostname')
+        result.update(self.run_remote(dict(self._task.args), self._relay, check_mode=self._task.check_mode,
+                                      local_fqdn=local_fqdn))
         return result
 
-    def run_remote(self, args, execute_batch):
+    def run_remote(self, args, execute_batch, check_mode=False, local_fqdn=None):
         """Validate ``args`` with the module's spec, run its conversation through ``execute_batch``."""
         module = importlib.import_module('ansible_collections.printfleet.mve.plugins.modules.' + self.MODULE)
-        validation = ArgumentSpecValidator(module.ARGUMENT_SPEC).validate(args)
+        validation = ArgumentSpecValidator(module.argument_spec()).validate(args)
         secrets = validation._no_log_values  # pylint: disable=protected-access
         if validation.error_messages:
             return remove_values({'failed': True, 'changed': False,
@@ -64,8 +68,8 @@ class DependencyCheckAction(ActionBase):
         params = validation.validated_parameters
         try:
             dependency_check.validate_common(params)
-            conv = module.make_conversation(params)
             ca_pem = self._read_ca(params.get('ca_path'))
+            conv, params = module.prepare(params, check_mode=check_mode, local_fqdn=local_fqdn)
         except (dependency_check.CheckInputError, ValueError) as exc:
             return remove_values({'failed': True, 'changed': False, 'msg': to_text(exc)}, secrets)
         start = time.perf_counter()
@@ -75,6 +79,8 @@ class DependencyCheckAction(ActionBase):
                 validate_certs=params.get('validate_certs', True))
         except conversation.ConversationError as exc:
             out, rounds = dependency_check.result(False, 'the check could not run on the Windows host: %s' % exc), 0
+        if hasattr(module, 'remote_finish'):
+            out = module.remote_finish(params, out)
         out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
         out.update({'changed': False, 'vantage': 'windows', 'round_trips': rounds})
         if not out['ok'] and params.get('fail_on_error', True):
