@@ -118,11 +118,16 @@ class Connect(Action):
 
 
 class Send(Action):
-    """Send bytes. Result: None."""
-    __slots__ = ('data',)
+    """Send bytes. Result: None.
 
-    def __init__(self, data):
+    ``once=True`` marks a step with an effect beyond the conversation (an e-mail handed over for delivery):
+    a remote replay driver never performs it twice, so the conversation cannot receive anything after it
+    from a remote host (the receive fails with ConversationError)."""
+    __slots__ = ('data', 'once')
+
+    def __init__(self, data, once=False):
         self.data = bytes(data)
+        self.once = bool(once)
 
 
 class Recv(Action):

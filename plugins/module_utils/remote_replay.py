@@ -73,14 +73,20 @@ class ReplayDriver(object):
         self.validate_certs = validate_certs
         self.log = []          # actions since the last Connect
         self.answered = 0      # how many of them the conversation has seen results for
+        self.performed = 0     # how many of them the latest round performed on the remote host
         self.round_trips = 0
         self.remote_time = None  # the target's clock at the latest step it performed
 
     def close(self):
-        self.log, self.answered = [], 0
+        self.log, self.answered, self.performed = [], 0, 0
 
     def _round(self):
+        repeated = [a for a in self.log[:self.performed] if isinstance(a, conv.Send) and a.once]
+        if repeated:
+            raise conv.ConversationError('stopping here: going on would repeat a step that must happen once '
+                                         '(%d bytes already sent from the remote host)' % len(repeated[0].data))
         self.round_trips += 1
+        self.performed = len(self.log)
         steps = self.execute_batch([a.as_dict() for a in self.log])
         for index, step in enumerate(steps):
             if not step.get('ok', False):
@@ -106,7 +112,7 @@ class ReplayDriver(object):
             self.close()
             return None
         if isinstance(action, conv.Connect):
-            self.log, self.answered = [action], 0
+            self.log, self.answered, self.performed = [action], 0, 0
         elif not self.log:
             raise conv.ConversationError('%s without an open connection' % action.__class__.__name__)
         else:

@@ -57,7 +57,7 @@ def test_bad_recv_arguments(args):
 
 
 def test_actions_are_plain_data():
-    assert c.Send(b'\x01\x02').as_dict() == {'action': 'send', 'data': '0102'}
+    assert c.Send(b'\x01\x02').as_dict() == {'action': 'send', 'data': '0102', 'once': False}
     assert c.Connect('udp', 'h', '88').as_dict() == {'action': 'connect', 'transport': 'udp', 'host': 'h', 'port': 88}
     with pytest.raises(ValueError):
         c.Connect('sctp', 'h', 1)

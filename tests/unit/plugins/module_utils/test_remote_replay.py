@@ -49,7 +49,7 @@ def test_replay_gives_the_local_result_with_one_round_trip_per_receive(peer, tes
     assert rounds == 5
     assert [len(b) for b in batches] == [1, 2, 4, 5, 7]
     assert all(b[0]['action'] == 'connect' for b in batches)
-    assert batches[-1][5] == {'action': 'send', 'data': b'echo\r\n'.hex()}
+    assert batches[-1][5] == {'action': 'send', 'data': b'echo\r\n'.hex(), 'once': False}
 
 
 def test_replay_tls_verification_failure_reports_the_certificate(peer, test_pki):
@@ -120,3 +120,23 @@ def test_a_reply_that_is_not_one_framed_message_is_refused():
             return str(exc)
     out, dummy = rr.run_replay(conv(), bad)
     assert 'not one complete smtp message' in out
+
+
+def test_a_step_marked_once_is_never_performed_twice(udp_responder):
+    """After a Send(once=True) reached the remote host, a further round would repeat it: refused."""
+    r = udp_responder(lambda data: b'ack:' + data)
+
+    def conv():
+        yield c.Connect('udp', '127.0.0.1', r.port)
+        yield c.Send(b'deliver', once=True)
+        first = yield c.Recv('datagram')
+        try:
+            yield c.Send(b'bye')
+            yield c.Recv('datagram')
+        except c.ConversationError as exc:
+            return first, str(exc)
+        return first, None
+    (first, error), rounds = rr.run_replay(conv(), local_batch_executor(1))
+    assert first == b'ack:deliver'
+    assert 'repeat a step that must happen once' in error
+    assert r.received.count(b'deliver') == 1 and rounds == 2
