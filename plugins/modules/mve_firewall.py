@@ -1,0 +1,404 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: mve_firewall
+short_description: Allow exactly the Markvision Enterprise flows in an MVE server's host firewall, in one batch
+version_added: 0.1.0
+description:
+  - Derives the firewall rules an MVE server needs from the collection's port matrix and the deployment's
+    O(features), scopes each rule to the peers' addresses from O(scopes), compares them with the rules this
+    collection owns on the host (one read) and applies the difference in one batch (at most one apply).
+  - Inbound rules cover the flows that peers open towards the MVE server (the web console on HTTPS from
+    browsers, NPAP alerts from printers, and the active-mode FTP data connection from printers). Outbound
+    rules cover the flows the MVE server opens (towards printers, the database, mail, LDAP and Kerberos
+    servers) and exist only when O(outbound) asks for them.
+  - Flows that share a direction, a transport and a peer role share one rule, with a readable name such as
+    "MVE - NPAP alerts from printers (UDP 9187)"; each rule lists the flow ids it serves.
+  - Rules are owned by O(rule_group). Rules of other groups, and rules the collection did not create, are
+    never edited or deleted.
+  - Backend V(nftables) keeps each rule group in its own table (C(inet printfleet_mve) for the default group)
+    and applies the whole table as one C(nft -f) transaction, so a refused rule leaves the previous ruleset
+    intact. Without O(enforce) the table only accepts (its chains have C(policy accept)), so it never drops and
+    cannot lock anyone out, and it cannot override a drop in another table either (an nftables accept verdict
+    is final for one base chain only; the module warns about other tables' dropping base chains). With
+    O(enforce), its input chain accepts loopback, replies, ICMP and the O(management_ports), then the MVE
+    rules, and drops everything else.
+  - The Windows Defender Firewall backend (the MVE server's own platform) arrives with the collection's
+    action plugin; today O(backend=windows) fails with a clear message.
+author:
+  - printfleet.mve contributors (@printfleet)
+requirements:
+  - nft (nftables 0.9.3 or later, with JSON support) for O(backend=nftables)
+attributes:
+  check_mode:
+    support: full
+    description: In check mode the module reads the rules and reports the changes it would make, in
+      RV(commands) and RV(changes), without applying them.
+  diff_mode:
+    support: full
+    description: Returns the owned rules before and after, as structured lists, in C(diff.before.rules) and
+      C(diff.after.rules).
+options:
+  backend:
+    description:
+      - Which firewall to manage. V(auto) picks V(nftables) on Linux.
+      - V(windows) (Windows Defender Firewall over WinRM) is not available yet and fails with a clear message.
+    type: str
+    choices: [auto, windows, nftables]
+    default: auto
+  features:
+    description:
+      - The deployment's choices, as the port matrix understands them (keys C(database), C(smtp), C(directory),
+        C(kerberos), C(printer_protocols), C(ports)); unset keys take the vendor's defaults.
+      - C(ports) overrides the port of the flows the vendor lists as user-defined, for example
+        C(db.sqlserver).
+      - Ignored when O(state=absent).
+    type: dict
+    default: {}
+  scopes:
+    description:
+      - Remote addresses per peer role (C(printer), C(browser), C(database), C(smtp), C(ldap), C(kdc)), each a
+        list of IPv4/IPv6 addresses, networks (C(10.0.0.0/24)) and ranges (C(10.0.0.10-10.0.0.20)), or the
+        word C(any).
+      - Every role that a selected flow needs must have a scope; a missing one fails naming C(scopes.<role>).
+        C(any) must be written explicitly, and is refused when O(strict=true).
+      - Ignored when O(state=absent).
+    type: dict
+    default: {}
+  state:
+    description:
+      - V(merged) adds the wanted rules and updates owned rules of the same name; other owned rules stay.
+      - V(replaced) makes the owned rules exactly the wanted set (owned rules that are not wanted are removed).
+      - V(absent) removes every rule of O(rule_group) (with nftables, the whole table of the group).
+    type: str
+    choices: [merged, replaced, absent]
+    default: merged
+  outbound:
+    description:
+      - Whether to create outbound rules for the flows the MVE server opens.
+      - V(auto) creates them when the host blocks outbound traffic by default (for nftables, when another
+        table has an C(output) base chain with C(policy drop)); V(always) and V(never) decide for it.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  rule_group:
+    description:
+      - The ownership tag of the rules (the nftables comment prefix C([<rule_group>]) and the table
+        C(inet <rule_group with dots and dashes as underscores>)).
+    type: str
+    default: printfleet.mve
+  strict:
+    description:
+      - Refuse the scope C(any), so that every needed peer role must be limited to addresses, networks or ranges.
+    type: bool
+    default: true
+  enforce:
+    description:
+      - Make the MVE flows the only new inbound connections the host accepts, besides loopback, replies,
+        ICMP and O(management_ports). Outbound traffic is never dropped by this module.
+      - Refused (nothing changed) when O(management_ports) is empty, or when the SSH connection this run
+        arrived on uses a port that is not listed.
+    type: bool
+    default: false
+  management_ports:
+    description:
+      - TCP ports of the management connection (SSH, WinRM over HTTP and HTTPS) that no rule may block and
+        that O(enforce) keeps open from any address.
+    type: list
+    elements: int
+    default: [22, 5985, 5986]
+  rule_names:
+    description:
+      - Custom rule names, by flow id (for example C(alerts.npap)). Flows that share a rule must share the
+        name; two rules with the same name are refused.
+    type: dict
+    default: {}
+notes:
+  - One read (C(nft -j list ruleset)) and at most one apply (C(nft -f)) per run, whatever the number of rules.
+  - The active-mode FTP data flow (C(printer.ftp_data)) is allowed as TCP from remote port 20 of the printers
+    to the host's dynamic port range (C(net.ipv4.ip_local_port_range) on Linux), where the MVE server's FTP
+    client announces its data port.
+  - nftables comments hold at most 128 characters, so rule names (with the C([<rule_group>]) tag) must fit;
+    the flow ids of a rule are not stored in the ruleset and are reported from the wanted rule of the same name.
+seealso:
+  - module: printfleet.mve.port_check
+'''
+
+EXAMPLES = r'''
+- name: Allow the MVE flows on a Linux MVE host (inbound only, the host allows outbound)
+  printfleet.mve.mve_firewall:
+    features:
+      database: sqlserver
+      smtp: starttls
+      printer_protocols: [npap, snmp, https, mdns]
+    scopes:
+      printer: [10.20.0.0/16, 10.30.1.10-10.30.1.99]
+      browser: [10.1.0.0/24]
+      database: [10.5.0.12]
+      smtp: [10.5.0.25]
+  register: fw
+
+- name: Make the MVE flows the only inbound traffic (SSH stays open), and show the change
+  printfleet.mve.mve_firewall:
+    features: "{{ mve_features }}"
+    scopes: "{{ mve_scopes }}"
+    state: replaced
+    enforce: true
+  diff: true
+
+- name: Browsers from anywhere, which strict mode refuses
+  printfleet.mve.mve_firewall:
+    scopes:
+      printer: [10.20.0.0/16]
+      browser: any
+    strict: false
+
+- name: Remove every rule of the collection
+  printfleet.mve.mve_firewall:
+    state: absent
+'''
+
+RETURN = r'''
+rules:
+  description: The rules of O(rule_group) after the run (in check mode, as they would be).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The rule's name.
+      type: str
+      sample: MVE - NPAP alerts from printers (UDP 9187)
+    group:
+      description: The rule group (ownership tag).
+      type: str
+      sample: printfleet.mve
+    direction:
+      description: V(inbound) or V(outbound), seen from the MVE server.
+      type: str
+      sample: inbound
+    transport:
+      description: V(tcp) or V(udp).
+      type: str
+      sample: udp
+    local_ports:
+      description: Ports on the MVE server (ints, and C(lo-hi) strings for ranges); empty means any.
+      type: list
+      elements: raw
+      sample: [9187]
+    remote_ports:
+      description: Ports on the peer; empty means any.
+      type: list
+      elements: raw
+      sample: []
+    remote_addresses:
+      description: The peers' addresses, networks and ranges (merged and sorted), or C([any]).
+      type: list
+      elements: str
+      sample: [10.20.0.0/16, 10.30.1.10-10.30.1.99]
+    action:
+      description: V(allow).
+      type: str
+      sample: allow
+    role:
+      description: The peer's port matrix role; null for an owned rule that is no longer wanted.
+      type: str
+      sample: printer
+    flows:
+      description: The port matrix flow ids the rule serves.
+      type: list
+      elements: str
+      sample: [alerts.npap]
+commands:
+  description: One readable line per change (made, or that would be made in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["add rule 'MVE - NPAP alerts from printers (UDP 9187)': allow inbound udp local 9187, from 10.20.0.0/16"]
+changes:
+  description: The changes as data.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    action:
+      description: V(add), V(update), V(remove) or V(set) (enforce mode and management ports).
+      type: str
+      sample: add
+    name:
+      description: The rule's name (V(enforce) for a change of the enforce settings).
+      type: str
+      sample: MVE - HTTPS web console from browsers (TCP 443)
+    fields:
+      description: The fields that differ.
+      type: list
+      elements: str
+      sample: [remote_addresses]
+    before:
+      description: The rule before (null for an add).
+      type: dict
+      sample: null
+    after:
+      description: The rule after (null for a remove).
+      type: dict
+      sample: {}
+enforce:
+  description: Whether the rule group drops what its rules do not allow (after the run).
+  returned: always
+  type: bool
+  sample: false
+backend:
+  description: The backend that ran.
+  returned: always
+  type: str
+  sample: nftables
+script:
+  description: The nftables script that was applied (or would be, in check mode); empty when nothing changes.
+  returned: when O(backend=nftables)
+  type: str
+  sample: "table inet printfleet_mve\ndelete table inet printfleet_mve\n..."
+'''
+
+import os
+import platform
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft
+from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan
+from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+
+WINDOWS_LATER = ('the Windows Defender Firewall backend arrives with the printfleet.mve.mve_firewall action '
+                 'plugin (a later release); on Linux hosts use backend: nftables')
+
+
+def argument_spec():
+    return dict(
+        backend=dict(type='str', default='auto', choices=['auto', 'windows', 'nftables']),
+        features=dict(type='dict', default={}),
+        scopes=dict(type='dict', default={}),
+        state=dict(type='str', default='merged', choices=list(firewall_plan.STATES)),
+        outbound=dict(type='str', default='auto', choices=list(firewall_plan.OUTBOUND_CHOICES)),
+        rule_group=dict(type='str', default='printfleet.mve'),
+        strict=dict(type='bool', default=True),
+        enforce=dict(type='bool', default=False),
+        management_ports=dict(type='list', elements='int', default=list(firewall_plan.MANAGEMENT_PORTS)),
+        rule_names=dict(type='dict', default={}),
+    )
+
+
+def module_runner(module, nft):
+    def run(args, data=None):
+        return module.run_command([nft] + list(args), data=data, binary_data=data is not None)
+    return run
+
+
+def select_backend(module):
+    backend = module.params['backend']
+    if backend == 'auto':
+        backend = 'nftables' if platform.system() == 'Linux' else 'windows'
+    if backend == 'windows':
+        module.fail_json(msg='backend: ' + WINDOWS_LATER, field='backend', changed=False)
+    nft = module.get_bin_path('nft', required=True)
+    return firewall_nft.NftablesBackend(module_runner(module, nft), module.params['rule_group'])
+
+
+def connection_port(environ=None):
+    """The server port of the SSH connection this run arrived on, from SSH_CONNECTION, or None."""
+    environ = os.environ if environ is None else environ
+    parts = (environ.get('SSH_CONNECTION') or '').split()
+    if len(parts) == 4 and parts[3].isdigit():
+        return int(parts[3])
+    return None
+
+
+def converge(backend, params, check_mode=False, environ=None):
+    """One read, plan, at most one apply. Returns the module result (without diff). Raises PlanError,
+    MatrixError or NftError; nothing is applied when one is raised before the apply."""
+    group = firewall_plan.validate_rule_group(params['rule_group'])
+    state = params['state']
+    enforce = bool(params['enforce']) and state != 'absent'
+    have = backend.read()
+    if have['foreign']:
+        raise firewall_nft.NftError(
+            'table inet %s holds rules that the collection did not create (%s); they would be deleted when the '
+            'table is recreated: move them to another table' % (
+                backend.table, '; '.join('chain %s handle %s comment %r' % (f['chain'], f['handle'], f['comment'])
+                                         for f in have['foreign'])), field='rule_group')
+    if state == 'absent':
+        want = []
+        management = firewall_plan.validate_management_ports(params['management_ports'])
+    else:
+        want = firewall_plan.desired_rules(
+            params['features'], params['scopes'], endpoint='mve_server', outbound=params['outbound'],
+            default_outbound_action=have['default_outbound_action'], strict=params['strict'], rule_group=group,
+            dynamic_ports=backend.dynamic_ports(), rule_names=params['rule_names'])
+        management = firewall_plan.check_safety(want, params['management_ports'], enforce=enforce,
+                                                connection_port=connection_port(environ))
+        backend.validate(want)
+    have_rules = firewall_plan.annotate(have['rules'], want)
+    result = firewall_plan.plan(want, have_rules, state, group)
+    changes = result['changes']
+    commands = result['commands']
+    want_mgmt = sorted(set(management)) if enforce else []
+    have_mgmt = [p for lo, hi in firewall_plan.port_intervals(have['management_ports']) for p in range(lo, hi + 1)]
+    if have['enforce'] != enforce or (enforce and sorted(set(have_mgmt)) != want_mgmt):
+        before = {'enforce': have['enforce'], 'management_ports': sorted(set(have_mgmt))}
+        after = {'enforce': enforce, 'management_ports': want_mgmt}
+        changes.append({'action': 'set', 'name': 'enforce', 'before': before, 'after': after,
+                        'fields': [k for k in before if before[k] != after[k]]})
+        commands.append('set enforce %s (management ports: %s)' % (
+            'on' if enforce else 'off', firewall_plan.ports_text(want_mgmt) or 'none'))
+    changed = bool(changes)
+    script = ''
+    if changed:
+        script = backend.render(result['after'], enforce=enforce, management_ports=management)
+        if not check_mode:
+            backend.apply(script)
+    warnings = []
+    if result['after'] and have['drop_chains']:
+        warnings.append('nftables: %s drop%s by default; an accept in table inet %s does not override it, so '
+                        'the MVE flows must be allowed there too' % (
+                            ', '.join('chain %s %s %s (hook %s)' % (c['family'], c['table'], c['chain'], c['hook'])
+                                      for c in have['drop_chains']),
+                            's' if len(have['drop_chains']) == 1 else '', backend.table))
+    return {
+        'changed': changed,
+        'rules': result['after'],
+        'commands': commands,
+        'changes': changes,
+        'enforce': enforce if state != 'absent' else False,
+        'backend': backend.name,
+        'script': script,
+        'warnings': warnings,
+        '_before': {'rule_group': group, 'enforce': have['enforce'], 'rules': result['before']},
+    }
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    backend = select_backend(module)
+    try:
+        result = converge(backend, module.params, check_mode=module.check_mode)
+    except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_nft.NftError) as exc:
+        module.fail_json(msg=str(exc), field=getattr(exc, 'field', None), changed=False)
+    before = result.pop('_before')
+    for warning in result.pop('warnings'):
+        module.warn(warning)
+    if module._diff:
+        result['diff'] = {'before': before,
+                          'after': {'rule_group': before['rule_group'], 'enforce': result['enforce'],
+                                    'rules': result['rules']}}
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
