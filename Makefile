@@ -89,6 +89,7 @@ test: os-deps collection
 
 bench: os-deps collection
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/firewall_nft.py
 
 clean: lab-down
 	rm -rf build .lab
