@@ -42,12 +42,12 @@ __metaclass__ = type
 import asyncio
 import errno
 import ipaddress
-import os
 import random
 import socket
 import ssl
 import time
 
+from ansible_collections.printfleet.mve.plugins.module_utils import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
 from ansible_collections.printfleet.mve.plugins.module_utils import mdns_wire
@@ -367,10 +367,7 @@ class _Context(object):
                 self._ssl_verify = verifying_context(self.ca_path)
             return self._ssl_verify
         if self._ssl_noverify is None:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            self._ssl_noverify = ctx
+            self._ssl_noverify = conversation.client_context(False)
         return self._ssl_noverify
 
     async def resolve(self, host, port, transport):
@@ -400,13 +397,9 @@ def verifying_context(ca_path=None):
     Raises TargetError naming ``ca_path`` when it cannot be loaded.
     """
     try:
-        if ca_path and os.path.isdir(ca_path):
-            return ssl.create_default_context(capath=ca_path)
-        if ca_path:
-            return ssl.create_default_context(cafile=ca_path)
-        return ssl.create_default_context()
-    except (OSError, ssl.SSLError) as exc:
-        raise TargetError([('ca_path', 'cannot load CA certificates from %r: %s' % (ca_path, exc))])
+        return conversation.client_context(True, ca_path)
+    except ValueError as exc:
+        raise TargetError([('ca_path', str(exc).split(': ', 1)[-1])])
 
 
 def _result(t, state, reason, rtt=None):
