@@ -162,6 +162,13 @@ class Now(Action):
     __slots__ = ()
 
 
+def preview(data, limit=16):
+    """A short printable view of unexpected bytes for a reason sentence: hex, then the ASCII-ish text."""
+    data = bytes(data or b'')[:limit]
+    text = ''.join(chr(b) if 32 <= b < 127 else '.' for b in data)
+    return '%s (%r)' % (data.hex(), text)
+
+
 # -------------------------------------------------------------------------------------------- framing
 def frame_complete(framing, buf, size=None):
     """Length of the first complete message in ``buf`` under ``framing``, or None when more bytes are needed.

@@ -318,12 +318,6 @@ def classify_attach_error(gds_codes, message):
 
 
 # ------------------------------------------------------------------------------------- conversation
-def _preview(data, limit=16):
-    data = bytes(data or b'')[:limit]
-    text = ''.join(chr(b) if 32 <= b < 127 else '.' for b in data)
-    return '%s (%r)' % (data.hex(), text)
-
-
 def _fail(params, reason, wire=None, **facts):
     return result(False, reason, engine='firebird', host=params['host'], port=params['port'], wire=wire, **facts)
 
@@ -354,15 +348,15 @@ def firebird_connect_conversation(params):
     except FirebirdWireError as exc:
         yield conv.Close()
         return _fail(params, 'The service on %s answered op_connect with bytes that are not a Firebird reply (%s; first bytes '
-                             '%s): it does not look like Firebird.' % (where, exc, _preview(data)))
+                             '%s): it does not look like Firebird.' % (where, exc, conv.preview(data)))
     except conv.ReceiveTimeout:
         return _fail(params, 'The service on %s sent no complete answer to op_connect within the timeout%s: it does not look '
-                             'like Firebird.' % (where, ' (%d bytes came: %s)' % (len(data), _preview(data)) if data else ''))
+                             'like Firebird.' % (where, ' (%d bytes came: %s)' % (len(data), conv.preview(data)) if data else ''))
     except conv.PeerClosed as exc:
         got = data + (exc.partial or b'')
         if got:
             return _fail(params, 'The service on %s closed the connection after %d bytes that are not a complete Firebird '
-                                 'reply (first bytes %s): it does not look like Firebird.' % (where, len(got), _preview(got)))
+                                 'reply (first bytes %s): it does not look like Firebird.' % (where, len(got), conv.preview(got)))
         return _fail(params, 'The service on %s accepted the connection but closed it without answering op_connect: not '
                              'Firebird, or a firewall or proxy cut the connection.' % where)
     except conv.ConversationError as exc:

@@ -282,12 +282,6 @@ def classify_login_error(number, text):
 
 
 # ------------------------------------------------------------------------------------- conversation
-def _preview(data, limit=16):
-    data = bytes(data or b'')[:limit]
-    text = ''.join(chr(b) if 32 <= b < 127 else '.' for b in data)
-    return '%s (%r)' % (data.hex(), text)
-
-
 def _fail(params, reason, **facts):
     return result(False, reason, engine='sqlserver', host=params['host'], port=params['port'], prelogin=None, **facts)
 
@@ -316,7 +310,7 @@ def tds_prelogin_conversation(params):
         if exc.partial:
             return _fail(params, 'The service on %s closed the connection after %d bytes that are not a complete TDS '
                                  'reply (first bytes %s): it does not look like SQL Server.'
-                         % (where, len(exc.partial), _preview(exc.partial)))
+                         % (where, len(exc.partial), conv.preview(exc.partial)))
         return _fail(params, 'The service on %s accepted the connection but closed it without answering the TDS '
                              'PRELOGIN: not SQL Server, or a firewall or proxy cut the connection.' % where)
     except conv.FramingError as exc:
@@ -329,7 +323,7 @@ def tds_prelogin_conversation(params):
     except TdsWireError as exc:
         yield conv.Close()
         return _fail(params, 'The service on %s answered, but not with a TDS PRELOGIN reply (%s; first bytes %s): it does '
-                             'not look like SQL Server.' % (where, exc, _preview(reply)))
+                             'not look like SQL Server.' % (where, exc, conv.preview(reply)))
     yield conv.Close()
     label = '%s %s' % (facts['product'], facts['server_version'])
     if instance and facts['instance_ok'] is False:
