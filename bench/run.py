@@ -48,7 +48,7 @@ def timed(cmd, environ=None):
 def lab(action, lab_dir, printers, first):
     cmd = [os.path.join(BIN, 'python'), os.path.join(ROOT, 'lab', 'lab.py'), action, '--dir', lab_dir]
     if action == 'up':
-        cmd += ['--printers', str(printers), '--first-address', first, '--no-remote']
+        cmd += ['--printers', str(printers), '--first-address', first, '--no-remote', '--no-services']
     subprocess.run(cmd, check=True, env=env())
 
 

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The printfleet.mve local lab: simulated Lexmark printers on loopback and a filtered "remote site".
 
-    lab.py up     --dir DIR --printers N [--first-address 127.0.1.1]
+    lab.py up     --dir DIR --printers N [--first-address 127.0.1.1] [--services-address 127.0.2.1 | --no-services]
     lab.py down   --dir DIR
     lab.py status --dir DIR [--json]
     lab.py reload --dir DIR          (re-read the printers' state files: SIGHUP to the simulators)
@@ -18,8 +18,14 @@
   namespace 198.18.0.2/30), with nftables inside dropping the RAW and SNMP ports from the host
   (``filtered`` / ``open_or_filtered``), FTP open and TCP 22 rejected (``closed``).
   Needs root; without it the loopback printers still come up and ``status`` says why.
-* DIR/inventory.yml (groups printers, mve_servers, remote_site) and DIR/lab.json (everything
-  a test needs to know about the lab).
+* MVE's dependencies on four loopback addresses from --services-address (default 127.0.2.1, +0..+3), with
+  the port matrix's default ports: Firebird 3 (database ``mve``, user ``mve``), aiosmtpd (lab/mail_sim.py:
+  plain, implicit TLS and STARTTLS, AUTH), OpenLDAP slapd (dc=printfleet,dc=lab, LDAP with StartTLS and
+  LDAPS) and MIT krb5kdc (realm PRINTFLEET.LAB, UDP and TCP), TLS certificates from the lab CA
+  (lab/servers/). They start in parallel with the printers; one that cannot start fails ``up`` with its
+  log. ``--no-services`` leaves them out.
+* DIR/inventory.yml (groups printers, mve_servers, remote_site; the services under
+  ``mve_lab_dependencies`` / ``mve_lab_features``) and DIR/lab.json (everything a test needs to know).
 
 ``up`` on a running lab restarts it cleanly (printers go back to all ports enabled);
 ``down`` on a stopped lab does nothing. Port numbers come from
@@ -27,6 +33,7 @@ plugins/module_utils/port_matrix.py: this file types none of the MVE ports.
 """
 
 import argparse
+import concurrent.futures
 import datetime
 import importlib.util
 import ipaddress
@@ -45,6 +52,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PORT_MATRIX_PATH = os.path.join(ROOT, 'plugins', 'module_utils', 'port_matrix.py')
 SIM_PATH = os.path.join(HERE, 'printer_sim.py')
+MAIL_SIM_PATH = os.path.join(HERE, 'mail_sim.py')
+if __package__ in (None, ''):
+    # Run as a script: lab/ is sys.path[0], where this file's own name would shadow the lab package.
+    sys.path.insert(0, ROOT)
+
+from lab.servers import tail  # noqa: E402 pylint: disable=wrong-import-position
 
 DEFAULT_FIRST_ADDRESS = '127.0.1.1'
 SHARED_SNMPD_FROM = 50      # from this many printers on, one snmpd serves ~100 addresses (see snmpd_chunks)
@@ -91,6 +104,34 @@ OID_HR_DEVICE_DESCR = '1.3.6.1.2.1.25.3.2.1.3.1'
 OID_PRT_MARKER_LIFE = '1.3.6.1.2.1.43.10.2.1.4.1.1'
 # DNS-SD service types a Lexmark printer advertises; LPD and IPP are not MVE ports (advertised only).
 MDNS_ADVERTISED = (('_printer._tcp', 515), ('_ipp._tcp', 631))
+
+# MVE's dependencies. Each one: (name, offset from --services-address, component (PID and log file name),
+# DNS name in its certificate, port matrix flows it serves). Ports come from the port matrix.
+DEFAULT_SERVICES_ADDRESS = '127.0.2.1'
+SERVICES = (
+    ('database', 0, 'firebird', 'db.printfleet.lab', ('db.firebird',)),
+    ('mail', 1, 'mail', 'mail.printfleet.lab', ('smtp.none', 'smtp.ssl', 'smtp.starttls')),
+    ('directory', 2, 'slapd', 'ldap.printfleet.lab', ('directory.ldap', 'directory.ldaps')),
+    ('kdc', 3, 'krb5kdc', 'kdc.printfleet.lab', ('directory.kerberos',)),
+)
+# Lab credentials: plain text because the lab is disposable (real deployments keep them in Ansible Vault).
+DB_ALIAS = 'mve'
+DB_USER = 'mve'
+DB_PASSWORD = 'Lab-Firebird-Pa55'
+SMTP_USER = 'mve'
+SMTP_PASSWORD = 'Lab-Smtp-Pa55'
+MAIL_FROM = 'mve@printfleet.lab'
+LDAP_SUFFIX = 'dc=printfleet,dc=lab'
+LDAP_BIND_PASSWORD = 'Lab-Ldap-Bind-Pa55'
+LDAP_ROOT_PASSWORD = 'Lab-Ldap-Root-Pa55'
+KRB_REALM = 'PRINTFLEET.LAB'
+KRB_MASTER_PASSWORD = 'Lab-Kdc-Master-Pa55'
+KRB_PRINCIPAL = 'mve'    # requires pre-authentication, like a directory user
+KRB_PRINCIPALS = {KRB_PRINCIPAL: '+requires_preauth -pw Lab-Krb-Mve-Pa55',
+                  'mve-nopreauth': '-requires_preauth -pw Lab-Krb-Nopreauth-Pa55'}
+SMTP_KINDS = {'none': 'plain', 'ssl': 'ssl', 'starttls': 'starttls'}   # smtp feature value -> lab.servers.smtp kind
+# The features the lab's services match (written to the inventory as mve_lab_features).
+LAB_FEATURES = {'database': 'firebird', 'smtp': 'starttls', 'directory': 'ldaps', 'kerberos': True}
 
 
 class LabError(Exception):
@@ -151,6 +192,7 @@ class Layout:
         self.certs = os.path.join(self.dir, 'certs')
         self.snmp = os.path.join(self.dir, 'snmp')
         self.remote = os.path.join(self.dir, 'remote')
+        self.services = os.path.join(self.dir, 'services')
         self.ca = os.path.join(self.dir, 'ca.pem')
         self.ca_key = os.path.join(self.dir, 'ca-key.pem')
         self.inventory = os.path.join(self.dir, 'inventory.yml')
@@ -160,6 +202,8 @@ class Layout:
         self.remote_sim_config = os.path.join(self.remote, 'sim.json')
         self.remote_sim_status = os.path.join(self.run, 'remote-sim.status.json')
         self.remote_status = os.path.join(self.remote, 'status.json')
+        self.mail_config = os.path.join(self.services, 'mail.json')
+        self.mail_status = os.path.join(self.run, 'mail.status.json')
 
     def pidfile(self, component):
         return os.path.join(self.run, component + '.pid')
@@ -168,7 +212,7 @@ class Layout:
         return os.path.join(self.logs, component + '.log')
 
     def make(self):
-        for path in (self.dir, self.run, self.logs, self.printers, self.certs, self.snmp, self.remote):
+        for path in (self.dir, self.run, self.logs, self.printers, self.certs, self.snmp, self.remote, self.services):
             os.makedirs(path, exist_ok=True)
 
 
@@ -184,7 +228,8 @@ def pid_cmdline(pid):
 
 
 def pid_is_ours(pid, lab):
-    """True when ``pid`` runs and its command line names a file of this lab (guards PID reuse)."""
+    """True when ``pid`` runs and its command line names a file of this lab, or (daemons such as firebird that
+    take no arguments) its environment has PFMVE_LAB_DIR=this lab (guards PID reuse)."""
     cmd = pid_cmdline(pid)
     if not cmd:
         return False
@@ -194,7 +239,13 @@ def pid_is_ours(pid, lab):
                 return False
     except (OSError, IndexError):
         return False
-    return lab.dir + os.sep in cmd
+    if lab.dir + os.sep in cmd:
+        return True
+    try:
+        with open('/proc/%d/environ' % pid, 'rb') as fh:
+            return ('PFMVE_LAB_DIR=%s' % lab.dir).encode() in fh.read().split(b'\0')
+    except OSError:
+        return False
 
 
 def read_pid(path):
@@ -243,14 +294,6 @@ def run(argv, check=True):
         detail = (proc.stderr or proc.stdout).strip()
         raise LabError('%s failed (%d): %s' % (' '.join(argv), proc.returncode, detail))
     return proc
-
-
-def tail(path, lines=15):
-    try:
-        with open(path, errors='replace') as fh:
-            return ''.join(fh.readlines()[-lines:])
-    except OSError:
-        return '(no log at %s)' % path
 
 
 # --------------------------------------------------------------------------- SNMP ping (BER by hand)
@@ -390,7 +433,8 @@ def ensure_ca(lab):
     return cert, key
 
 
-def issue_cert(lab, ca, name, address):
+def issue_cert(lab, ca, name, address, dns_names=None):
+    """A server certificate from the lab CA: SAN ``dns_names`` (default: name and name.local) and ``address``."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -399,8 +443,8 @@ def issue_cert(lab, ca, name, address):
     ca_cert, ca_key = ca
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.timezone.utc)
-    san = x509.SubjectAlternativeName([x509.DNSName(name), x509.DNSName(name + '.local'),
-                                       x509.IPAddress(ipaddress.ip_address(address))])
+    san = x509.SubjectAlternativeName([x509.DNSName(n) for n in (dns_names or (name, name + '.local'))]
+                                      + [x509.IPAddress(ipaddress.ip_address(address))])
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'Lexmark (printfleet.mve lab)'),
                                      x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -731,10 +775,192 @@ def remote_up(lab, pm, ca, python, wanted=True):
     return status
 
 
+# --------------------------------------------------------------------------- MVE's dependencies (lab/servers)
+
+
+def plan_services(pm, base, printers):
+    """{name: service} for the four dependencies on base+0..3, with their flows' ports from the port matrix."""
+    try:
+        first = ipaddress.IPv4Address(base)
+        last = first + (len(SERVICES) - 1)
+    except ValueError:
+        raise LabError('--services-address %r is not an IPv4 address with %d more after it' % (base, len(SERVICES) - 1))
+    if not (first.is_loopback and last.is_loopback):
+        raise LabError('service addresses %s..%s must stay inside 127.0.0.0/8' % (first, last))
+    printer_addresses = {p['address'] for p in printers}
+    plan = {}
+    for name, offset, component, dns_name, flow_ids in SERVICES:
+        address = str(first + offset)
+        if address in printer_addresses:
+            raise LabError('--services-address %s: the %s address %s is also a printer address; choose ranges '
+                           'that do not overlap' % (base, name, address))
+        flows = {}
+        for flow_id in flow_ids:
+            flow = pm.get_flow(flow_id)
+            flows[flow_id] = {'transport': flow['transport'], 'port': flow['destination_port'],
+                              'feature': flow['feature']}
+        plan[name] = {'name': name, 'address': address, 'component': component, 'dns_name': dns_name,
+                      'flows': flows}
+    return plan
+
+
+def _port(svc, flow_id):
+    return svc['flows'][flow_id]['port']
+
+
+def _fresh_dir(lab, name):
+    path = os.path.join(lab.services, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def _write_pid(lab, component, pid):
+    with open(lab.pidfile(component), 'w') as fh:
+        fh.write('%d\n' % pid)
+
+
+def start_database(lab, svc, python):
+    """Firebird 3 with the database alias DB_ALIAS and the user DB_USER (SYSDBA keeps the system's password)."""
+    from lab.servers.firebird import SYSDBA_PASSWORD_FILE, FirebirdServer
+    server = FirebirdServer(_fresh_dir(lab, 'firebird'), host=svc['address'], port=_port(svc, 'db.firebird'),
+                            alias=DB_ALIAS, out_path=lab.log(svc['component']))
+    server.start(detach=True)
+    _write_pid(lab, svc['component'], server.proc.pid)
+    server.create_user(DB_USER, DB_PASSWORD)
+    return {'pid': server.proc.pid, 'database': server.database, 'alias': DB_ALIAS, 'username': DB_USER,
+            'sysdba_password_file': SYSDBA_PASSWORD_FILE}
+
+
+def start_mail(lab, svc, python, timeout=30.0):
+    """lab/mail_sim.py: aiosmtpd with one listener per SMTP flow (plain, implicit TLS, STARTTLS), AUTH."""
+    listeners = [{'flow': flow_id, 'port': flow['port'], 'kind': SMTP_KINDS[flow['feature'].split('=')[1]]}
+                 for flow_id, flow in sorted(svc['flows'].items())]
+    write_json(lab.mail_config, {
+        'host': svc['address'], 'server_name': svc['dns_name'], 'user': SMTP_USER, 'password': SMTP_PASSWORD,
+        'cert': svc['cert'], 'key': svc['key'], 'status_file': lab.mail_status, 'listeners': listeners,
+        'refused': 'nobody@printfleet.lab'})
+    os.chmod(lab.mail_config, 0o600)
+    if os.path.exists(lab.mail_status):
+        os.unlink(lab.mail_status)
+    log = lab.log(svc['component'])
+    proc = spawn([python, MAIL_SIM_PATH, '--config', lab.mail_config], log, pidfile=lab.pidfile(svc['component']))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = read_json(lab.mail_status)
+        if status and status.get('pid') == proc.pid:
+            if status.get('ready'):
+                return {'pid': proc.pid, 'username': SMTP_USER, 'listeners': listeners}
+            raise LabError('mail_sim: %s\n--- %s ---\n%s' % (status.get('error'), log, tail(log, 40)))
+        if proc.poll() is not None:
+            raise LabError('mail_sim exited with %s:\n--- %s ---\n%s' % (proc.returncode, log, tail(log, 40)))
+        time.sleep(0.05)
+    raise LabError('mail_sim not ready after %ds:\n--- %s ---\n%s' % (timeout, log, tail(log, 40)))
+
+
+class _Leaf:
+    def __init__(self, cert_path, key_path):
+        self.cert_path, self.key_path = cert_path, key_path
+
+
+def start_directory(lab, svc, python):
+    """slapd: LDAP (StartTLS) and LDAPS, LDAP_SUFFIX with ou=people and the bind user uid=mve."""
+    from lab.servers.ldap import Slapd
+    server = Slapd(_fresh_dir(lab, 'slapd'), leaf=_Leaf(svc['cert'], svc['key']), ca_path=lab.ca,
+                   host=svc['address'], port=_port(svc, 'directory.ldap'), ldaps_port=_port(svc, 'directory.ldaps'),
+                   suffix=LDAP_SUFFIX, user_password=LDAP_BIND_PASSWORD, root_password=LDAP_ROOT_PASSWORD,
+                   log_path=lab.log(svc['component']))
+    server.start(detach=True)
+    _write_pid(lab, svc['component'], server.proc.pid)
+    return {'pid': server.proc.pid, 'suffix': LDAP_SUFFIX, 'bind_dn': server.user_dn, 'people': server.people}
+
+
+def start_kdc(lab, svc, python):
+    """MIT krb5kdc for KRB_REALM on UDP and TCP, principals with and without pre-authentication."""
+    from lab.servers.kdc import MitKdc
+    log = lab.log(svc['component'])
+    kdc = MitKdc(_fresh_dir(lab, 'krb5kdc'), realm=KRB_REALM, host=svc['address'],
+                 port=_port(svc, 'directory.kerberos'), log_path=log, out_path=log,
+                 pidfile=lab.pidfile(svc['component']))
+    kdc.create(KRB_PRINCIPALS, KRB_MASTER_PASSWORD).start(detach=True)
+    _write_pid(lab, svc['component'], kdc.proc.pid)
+    return {'pid': kdc.proc.pid, 'realm': KRB_REALM, 'principals': sorted(KRB_PRINCIPALS),
+            'krb5_conf': kdc.krb5_conf}
+
+
+STARTERS = {'database': start_database, 'mail': start_mail, 'directory': start_directory, 'kdc': start_kdc}
+
+
+def _start_service(lab, svc, python):
+    started = time.time()
+    try:
+        info = STARTERS[svc['name']](lab, svc, python)
+    except Exception as exc:  # pylint: disable=broad-except
+        # ServerError (from lab/servers, with the log), LabError, OSError: all end `up` with the reason.
+        raise LabError('%s on %s did not start: %s' % (svc['name'], svc['address'], exc))
+    info['started_in_s'] = round(time.time() - started, 2)
+    return info
+
+
+def services_start(lab, ca, plan, python):
+    """Issue the certificates, then start every service in its own thread; returns {name: future}."""
+    for svc in plan.values():
+        if os.path.exists(lab.pidfile(svc['component'])):
+            os.unlink(lab.pidfile(svc['component']))
+        svc['cert'], svc['key'] = issue_cert(lab, ca, svc['dns_name'], svc['address'], dns_names=(svc['dns_name'],))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(plan), thread_name_prefix='lab-service')
+    futures = {name: pool.submit(_start_service, lab, svc, python) for name, svc in plan.items()}
+    pool.shutdown(wait=False)
+    return futures
+
+
+def services_wait(plan, futures, timeout=120.0):
+    """Wait for every service; LabError naming each one that failed, with its log."""
+    errors = []
+    for name, future in futures.items():
+        try:
+            plan[name].update(future.result(timeout=timeout))
+        except concurrent.futures.TimeoutError:
+            errors.append('%s: not up after %ds' % (name, timeout))
+        except LabError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise LabError('%d of %d services did not start:\n%s' % (len(errors), len(plan), '\n'.join(errors)))
+    return plan
+
+
+def lab_dependencies(plan):
+    """The services in the shape of roles/mve_dependencies' options (mve_dependencies_database, ...)."""
+    return {
+        'database': {'host': plan['database']['address'], 'username': DB_USER, 'password': DB_PASSWORD,
+                     'database': DB_ALIAS},
+        'smtp': {'host': plan['mail']['address'], 'username': SMTP_USER, 'password': SMTP_PASSWORD,
+                 'mail_from': MAIL_FROM},
+        'ldap': {'host': plan['directory']['address'], 'bind_dn': plan['directory']['bind_dn'],
+                 'bind_password': LDAP_BIND_PASSWORD, 'search_base': plan['directory']['people'], 'starttls': False},
+        'kerberos': {'host': plan['kdc']['address'], 'realm': KRB_REALM, 'principal': KRB_PRINCIPAL},
+    }
+
+
+def lab_features(pm):
+    return dict(LAB_FEATURES, printer_protocols=list(pm.PRINTER_PROTOCOLS))
+
+
+def services_info(services, features):
+    """lab.json's ``services``: where each one runs, its flows and ports, and the inventory variables."""
+    if not services:
+        return {'available': False, 'reason': 'not asked for (lab up --no-services)'}
+    keep = ('address', 'component', 'dns_name', 'flows', 'cert', 'pid', 'started_in_s', 'database', 'alias',
+            'username', 'listeners', 'suffix', 'bind_dn', 'people', 'realm', 'principals', 'krb5_conf',
+            'sysdba_password_file')
+    return {'available': True, 'features': features, 'dependencies': lab_dependencies(services),
+            'endpoints': {name: {k: v for k, v in svc.items() if k in keep} for name, svc in services.items()}}
+
+
 # --------------------------------------------------------------------------- inventory
 
 
-def inventory_doc(lab, printers, remote, python):
+def inventory_doc(lab, printers, remote, python, services=None, features=None):
     users = [{k: v for k, v in u.items() if k != 'netsnmp'} for u in SNMP_V3_USERS]
     doc = {'all': {
         'vars': {
@@ -745,6 +971,7 @@ def inventory_doc(lab, printers, remote, python):
             'mve_snmp_write_community': SNMP_WRITE_COMMUNITY,
             'mve_snmp_v3_users': users,
             'mve_lab_remote_site_available': bool(remote.get('available')),
+            'mve_lab_services_available': bool(services),
         },
         'children': {
             'mve_servers': {'hosts': {'mve01': {
@@ -759,16 +986,20 @@ def inventory_doc(lab, printers, remote, python):
                 'mve_lab_closed_tcp_port': REMOTE_CLOSED_TCP_PORT}}},
         },
     }}
+    if services:
+        # The shape of roles/mve_dependencies' options; playbooks/site.yml passes them to the role.
+        doc['all']['vars']['mve_lab_features'] = features
+        doc['all']['vars']['mve_lab_dependencies'] = lab_dependencies(services)
     return doc
 
 
-def write_inventory(lab, printers, remote, python):
+def write_inventory(lab, printers, remote, python, services=None, features=None):
     header = ('# printfleet.mve local lab inventory, written by lab/lab.py (do not edit: "up" rewrites it).\n'
               '# Printers are never connected to (ansible_connection: local is only a harmless default);\n'
               '# plays run on mve_servers and probe the printers over the network.\n'
-              '# The SNMP communities and v3 keys below are plain text because the lab is disposable:\n'
-              '# real deployments keep such credentials in Ansible Vault.\n')
-    doc = inventory_doc(lab, printers, remote, python)
+              '# The SNMP communities and v3 keys and the passwords in mve_lab_dependencies are plain text\n'
+              '# because the lab is disposable: real deployments keep such credentials in Ansible Vault.\n')
+    doc = inventory_doc(lab, printers, remote, python, services, features)
     try:
         import yaml
         body = yaml.safe_dump(doc, default_flow_style=False, sort_keys=False, width=120)
@@ -814,7 +1045,7 @@ def cmd_down(lab, quiet=False):
             remote_note = ', removed netns %s' % NETNS
         elif owner:
             remote_note = ', netns %s belongs to the lab in %s (left alone)' % (NETNS, owner)
-    for path in (lab.sim_status, lab.remote_sim_status):
+    for path in (lab.sim_status, lab.remote_sim_status, lab.mail_status):
         if os.path.exists(path):
             os.unlink(path)
     info = read_json(lab.info)
@@ -827,9 +1058,11 @@ def cmd_down(lab, quiet=False):
     return 0
 
 
-def cmd_up(lab, count, first_address, python, remote_site=True):
+def cmd_up(lab, count, first_address, python, remote_site=True, services_address=DEFAULT_SERVICES_ADDRESS):
+    """``services_address``: the first of the services' four addresses, or None for none."""
     pm = load_port_matrix()
     printers = plan_printers(count, first_address)
+    services = plan_services(pm, services_address, printers) if services_address else None
     if any(pid_is_ours(read_pid(lab.pidfile(c)) or 0, lab) for c in components(lab)):
         say('lab %s is up: restarting it' % lab.dir)
     cmd_down(lab, quiet=True)
@@ -837,18 +1070,18 @@ def cmd_up(lab, count, first_address, python, remote_site=True):
     raise_nofile(max(4096, 16 * count + 1024))
     started = time.time()
     try:
-        return _up(lab, pm, printers, python, started, remote_site)
+        return _up(lab, pm, printers, python, started, remote_site, services)
     except LabError as exc:
         say('lab up failed: %s' % exc)
-        if 'in use' in str(exc) or 'opening specified endpoint' in str(exc):
+        if any(text in str(exc) for text in ('in use', 'opening specified endpoint', 'Address already')):
             say('another lab (or service) holds these addresses: see `lab.py status --dir OTHER_DIR`, '
-                'or choose other ones with --first-address')
+                'or choose other ones with --first-address / --services-address')
         say('stopping what was started (logs stay in %s)' % lab.logs)
         cmd_down(lab, quiet=True)
         return 1
 
 
-def _up(lab, pm, printers, python, started, remote_site=True):
+def _up(lab, pm, printers, python, started, remote_site=True, services=None):
     ca = ensure_ca(lab)
     ports = printer_ports(pm)
     snmp_port = pm.get_flow('printer.snmp')['destination_port']
@@ -862,6 +1095,60 @@ def _up(lab, pm, printers, python, started, remote_site=True):
     for stale in os.listdir(lab.snmp):
         shutil.rmtree(os.path.join(lab.snmp, stale), ignore_errors=True)
 
+    # MVE's dependencies start in threads while the printers come up; _up waits for them before it returns
+    # or fails, so that `down` finds every PID file.
+    futures = services_start(lab, ca, services, python) if services else {}
+    try:
+        sim = _printers_up(lab, ca, printers, python, ports, snmp_port, raw_port)
+    finally:
+        concurrent.futures.wait(futures.values())
+    if services:
+        services_wait(services, futures)
+    shared = len(printers) >= SHARED_SNMPD_FROM
+    remote = remote_up(lab, pm, ca, python, wanted=remote_site)
+    write_json(lab.remote_status, remote)
+    features = lab_features(pm) if services else None
+    write_inventory(lab, printers, remote, python, services, features)
+    info = {
+        'state': 'up',
+        'dir': lab.dir,
+        'inventory': lab.inventory,
+        'ca': lab.ca,
+        'python': python,
+        'started': started,
+        'printers': [{k: p[k] for k in ('name', 'address', 'model', 'serial', 'state_file', 'cert')}
+                     for p in printers],
+        'ports': ports,
+        'snmp': {'port': snmp_port, 'community': SNMP_COMMUNITY, 'write_community': SNMP_WRITE_COMMUNITY,
+                 'v3_users': [{k: v for k, v in u.items() if k != 'netsnmp'} for u in SNMP_V3_USERS],
+                 'shared_agent': shared, 'sys_descr': {p['name']: sys_descr(p) for p in printers}},
+        'remote': remote,
+        'simulator': {'pid': sim['pid'], 'listeners': sim['listeners']},
+        'services': services_info(services, features),
+    }
+    write_json(lab.info, info)
+    say('lab %s: up in %.1fs' % (lab.dir, time.time() - started))
+    say('  printers: %d on %s..%s, %d simulator listeners, %s' % (
+        len(printers), printers[0]['address'], printers[-1]['address'], sim['listeners'],
+        'shared snmpd agents' if shared else 'one snmpd each'))
+    if remote['available']:
+        say('  remote site: %s at %s (netns %s, nft table %s)' % (REMOTE_NAME, NS_ADDR, NETNS, remote['nft_table']))
+    else:
+        say('  remote site: UNAVAILABLE: %s' % remote.get('reason'))
+    if services:
+        for svc in services.values():
+            say('  %-9s %-10s %-20s %s (%.1fs)' % (svc['name'], svc['address'], svc['dns_name'], ', '.join(
+                '%s %s/%d' % (f, v['transport'], v['port']) for f, v in sorted(svc['flows'].items())),
+                svc['started_in_s']))
+    else:
+        say('  services: none (--no-services)')
+    say('  inventory: %s' % lab.inventory)
+    say('  CA: %s' % lab.ca)
+    return 0
+
+
+def _printers_up(lab, ca, printers, python, ports, snmp_port, raw_port):
+    """Printer state files, certificates, snmpd agents and the simulator; returns the simulator's status."""
     sim_printers = []
     for p in printers:
         state_file = os.path.join(lab.printers, p['name'] + '.json')
@@ -890,38 +1177,7 @@ def _up(lab, pm, printers, python, started, remote_site=True):
     silent = sorted(a for a, v in answers.items() if v is None)
     if silent:
         raise LabError('snmpd does not answer on %d address(es): %s' % (len(silent), ', '.join(silent[:10])))
-
-    remote = remote_up(lab, pm, ca, python, wanted=remote_site)
-    write_json(lab.remote_status, remote)
-    write_inventory(lab, printers, remote, python)
-    info = {
-        'state': 'up',
-        'dir': lab.dir,
-        'inventory': lab.inventory,
-        'ca': lab.ca,
-        'python': python,
-        'started': started,
-        'printers': [{k: p[k] for k in ('name', 'address', 'model', 'serial', 'state_file', 'cert')}
-                     for p in printers],
-        'ports': ports,
-        'snmp': {'port': snmp_port, 'community': SNMP_COMMUNITY, 'write_community': SNMP_WRITE_COMMUNITY,
-                 'v3_users': [{k: v for k, v in u.items() if k != 'netsnmp'} for u in SNMP_V3_USERS],
-                 'shared_agent': shared, 'sys_descr': {p['name']: sys_descr(p) for p in printers}},
-        'remote': remote,
-        'simulator': {'pid': proc.pid, 'listeners': sim['listeners']},
-    }
-    write_json(lab.info, info)
-    say('lab %s: up in %.1fs' % (lab.dir, time.time() - started))
-    say('  printers: %d on %s..%s, %d simulator listeners, %s' % (
-        len(printers), printers[0]['address'], printers[-1]['address'], sim['listeners'],
-        'shared snmpd agents' if shared else 'one snmpd each'))
-    if remote['available']:
-        say('  remote site: %s at %s (netns %s, nft table %s)' % (REMOTE_NAME, NS_ADDR, NETNS, remote['nft_table']))
-    else:
-        say('  remote site: UNAVAILABLE: %s' % remote.get('reason'))
-    say('  inventory: %s' % lab.inventory)
-    say('  CA: %s' % lab.ca)
-    return 0
+    return sim
 
 
 def gather_status(lab):
@@ -955,15 +1211,36 @@ def gather_status(lab):
             if table.returncode != 0:
                 remote_state.update(available=False, reason='nft table inet %s is missing' % NFT_TABLE)
     out['remote'] = remote_state
+    out['services'] = services_status(info, procs)
+    services_ok = all(svc.get('ok') for svc in out['services'].get('endpoints', {}).values())
     running = [c for c, p in procs.items() if p['running']]
     snmp_ok = all(v is not None for v in out.get('snmp', {}).values())
     if not running:
         out['state'] = 'down'
-    elif len(running) == len(procs) and snmp_ok and (not sim or not sim.get('errors')):
+    elif len(running) == len(procs) and snmp_ok and services_ok and (not sim or not sim.get('errors')):
         out['state'] = 'up'
     else:
         out['state'] = 'degraded'
     return out
+
+
+def services_status(info, procs):
+    """Each service of lab.json: its process, and whether each of its ports accepts a TCP connection (the
+    KDC serves its UDP port over TCP too)."""
+    services = info.get('services') or {'available': False, 'reason': 'lab never started'}
+    if not services.get('available'):
+        return {'available': False, 'reason': services.get('reason')}
+    from lab.servers import tcp_open
+    up = info.get('state') == 'up'
+    endpoints = {}
+    for name, svc in sorted(services['endpoints'].items()):
+        ports = {flow_id: {'port': flow['port'], 'transport': flow['transport'],
+                           'tcp_open': bool(up and tcp_open(svc['address'], flow['port'], 1.0))}
+                 for flow_id, flow in sorted(svc['flows'].items())}
+        running = procs.get(svc['component'], {}).get('running', False)
+        endpoints[name] = {'address': svc['address'], 'component': svc['component'], 'running': running,
+                           'ports': ports, 'ok': running and all(p['tcp_open'] for p in ports.values())}
+    return {'available': True, 'endpoints': endpoints}
 
 
 def cmd_status(lab, as_json=False):
@@ -985,6 +1262,14 @@ def cmd_status(lab, as_json=False):
             say('  remote site: up, %s at %s (netns %s, table %s)' % (r['name'], r['address'], NETNS, r['nft_table']))
         else:
             say('  remote site: unavailable (%s)' % r.get('reason'))
+        services = st['services']
+        if not services.get('available'):
+            say('  services: none (%s)' % services.get('reason'))
+        for name, svc in sorted(services.get('endpoints', {}).items()):
+            say('  service %-9s %-10s %-8s %s: %s' % (
+                name, svc['address'], svc['component'], 'up' if svc['ok'] else 'DOWN', ', '.join(
+                    '%s %s/%d %s' % (f, p['transport'], p['port'], 'open' if p['tcp_open'] else 'NOT OPEN')
+                    for f, p in sorted(svc['ports'].items()))))
     return {'up': 0, 'degraded': 1}.get(st['state'], 3)
 
 
@@ -1025,6 +1310,11 @@ def main(argv=None):
     up.add_argument('--no-remote', dest='remote_site', action='store_false',
                     help='do not create the remote site (its netns is one per machine; benchmarks and '
                          'scenarios that run beside another lab leave it out)')
+    up.add_argument('--services-address', default=DEFAULT_SERVICES_ADDRESS,
+                    help="first of four loopback addresses for MVE's dependencies: database, mail, directory, "
+                         'KDC (default %(default)s)')
+    up.add_argument('--no-services', dest='services', action='store_false',
+                    help="do not start MVE's dependencies (the inventory then has no mve_lab_dependencies)")
     up.add_argument('--python', default=None,
                     help='Python for the simulator and ansible_python_interpreter (default: the repo venv)')
     for name, text in (('down', 'stop the lab'), ('status', 'show the lab state'),
@@ -1036,10 +1326,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     lab = Layout(args.dir)
     os.environ['MIBS'] = ''
+    os.environ['PFMVE_LAB_DIR'] = lab.dir   # marks the lab's daemons (pid_is_ours)
     try:
         if args.command == 'up':
             python = os.path.abspath(args.python) if args.python else venv_python()
-            return cmd_up(lab, args.printers, args.first_address, python, remote_site=args.remote_site)
+            return cmd_up(lab, args.printers, args.first_address, python, remote_site=args.remote_site,
+                          services_address=args.services_address if args.services else None)
         if args.command == 'down':
             return cmd_down(lab)
         if args.command == 'status':

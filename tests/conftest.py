@@ -18,6 +18,10 @@ if _NS not in sys.path:
 _TESTS = os.path.join(ROOT, 'tests')
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+# The repository root, for the lab's servers (``from lab.servers.ldap import Slapd``): appended, so that nothing
+# above changes order.
+if ROOT not in sys.path:
+    sys.path.append(ROOT)
 # Seed (vendor table) location: ../shared/seed beside the clone, as in CI.
 SEED = os.environ.get('MVE_SEED_FILE') or os.path.join(
     os.path.dirname(ROOT), 'shared', 'seed', 'mve-ports-and-protocols.txt')

@@ -1,7 +1,8 @@
 """Integration fixtures: one local lab for the whole session, and helpers that drive Ansible against it.
 
 The lab (lab/lab.py) comes up in a temporary directory with three printers on 127.0.3.1-3 (away from the
-127.0.1.x printers of ``make demo``, so both can run at once) and the remote site in netns ``pfmve-lab``.
+127.0.1.x printers of ``make demo``, so both can run at once), the remote site in netns ``pfmve-lab`` and MVE's
+dependencies (Firebird, SMTP, LDAP, KDC) on 127.0.5.1-4 (``make demo`` uses 127.0.2.x, molecule 127.0.6.x).
 Nothing here skips: a lab that cannot start fails the session loudly, with its logs.
 
 Ansible runs from the repository's virtualenv with the collection that ``make collection`` installed in
@@ -12,7 +13,8 @@ import os
 
 import pytest
 
-from labtools import COLLECTIONS, LAB_FIRST_ADDRESS, LAB_PRINTERS, lab_command, run_playbook, tail
+from labtools import (COLLECTIONS, LAB_FIRST_ADDRESS, LAB_PRINTERS, LAB_SERVICES_ADDRESS, lab_command, run_playbook,
+                      tail)
 
 
 @pytest.fixture(scope='session')
@@ -32,7 +34,8 @@ def lab(tmp_path_factory):
     The lab directory stays in pytest's temporary area (the last few sessions are kept) for its logs.
     """
     lab_dir = str(tmp_path_factory.mktemp('lab'))
-    proc = lab_command('up', '--dir', lab_dir, '--printers', str(LAB_PRINTERS), '--first-address', LAB_FIRST_ADDRESS)
+    proc = lab_command('up', '--dir', lab_dir, '--printers', str(LAB_PRINTERS), '--first-address', LAB_FIRST_ADDRESS,
+                       '--services-address', LAB_SERVICES_ADDRESS)
     if proc.returncode != 0:
         logs = os.path.join(lab_dir, 'logs')
         details = ''.join('\n--- %s ---\n%s' % (name, tail(os.path.join(logs, name)))

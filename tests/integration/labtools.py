@@ -8,6 +8,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LAB = os.path.join(ROOT, 'lab', 'lab.py')
 LAB_PRINTERS = 3
 LAB_FIRST_ADDRESS = '127.0.3.1'
+# MVE's dependencies of the session lab (database, mail, directory, KDC on .1-.4): away from make demo's
+# 127.0.2.x and molecule's 127.0.6.x.
+LAB_SERVICES_ADDRESS = '127.0.5.1'
 
 
 def venv_bin():
@@ -54,9 +57,9 @@ def tail(path, lines=20):
         return ''
 
 
-def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True):
-    """Run ansible-playbook from the venv; returns the CompletedProcess."""
-    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook]
+def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True, args=()):
+    """Run ansible-playbook from the venv (``args``: more options, e.g. -vvvv); returns the CompletedProcess."""
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook] + list(args)
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ansible_env(), cwd=ROOT,
@@ -65,3 +68,11 @@ def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True):
         raise AssertionError('ansible-playbook %s failed (exit %d):\n%s\n%s'
                              % (playbook, proc.returncode, proc.stdout[-6000:], proc.stderr[-3000:]))
     return proc
+
+
+def role_playbook(path, name, role, role_vars):
+    """Write a one-play playbook (JSON is YAML) that runs ``role`` on mve_servers with ``role_vars``."""
+    with open(str(path), 'w') as fh:
+        json.dump([{'name': name, 'hosts': 'mve_servers', 'gather_facts': False,
+                    'roles': [{'role': role, 'vars': role_vars}]}], fh, indent=1)
+    return str(path)

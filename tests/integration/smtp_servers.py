@@ -1,96 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 printfleet.mve contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Real SMTP servers on loopback for the smtp_check tests: aiosmtpd (STARTTLS, implicit TLS, plain, no
-STARTTLS, AUTH PLAIN/LOGIN), and raw TCP servers that misbehave (garbage, silence, a full backlog).
+"""SMTP servers for the smtp_check tests: the real aiosmtpd servers of lab/servers/smtp.py (STARTTLS, implicit
+TLS, plain, no STARTTLS, AUTH PLAIN/LOGIN) and raw TCP servers that misbehave (garbage, silence, a full backlog).
 
-Every server listens on 127.0.0.1 on a port the kernel hands out (the socket is bound before aiosmtpd
-starts, so there is no race for the port) and runs in a thread of the test process. A server that cannot
-start fails the test with its log; nothing skips.
+Every server listens on 127.0.0.1 on a port the kernel hands out and runs in a thread of the test process.
+A server that cannot start fails the test with its log; nothing skips.
 """
 
 from __future__ import absolute_import, division, print_function
 
-import logging
 import socket
-import ssl
 import threading
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
 
-HOST = '127.0.0.1'
-SERVER_NAME = 'smtp.printfleet.test'
-USER = 'mve-mailer'
-PASSWORD = 'Sm7p-Pa55!word'
-REFUSED_RECIPIENT = 'nobody@printfleet.test'
-
-
-class LogCapture(logging.Handler):
-    """Keeps aiosmtpd's log lines, for failure messages."""
-
-    def __init__(self):
-        super(LogCapture, self).__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        self.lines.append(self.format(record))
-
-    def tail(self, n=40):
-        return '\n'.join(self.lines[-n:])
-
-
-class RecordingHandler(object):
-    """aiosmtpd handler: refuses REFUSED_RECIPIENT, keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.lower() == REFUSED_RECIPIENT:
-            return '550 5.1.1 <%s>: Recipient address rejected: no such user' % address
-        envelope.rcpt_tos.append(address)
-        return '250 2.1.5 OK'
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append({'mail_from': envelope.mail_from, 'rcpt_tos': list(envelope.rcpt_tos),
-                              'content': envelope.original_content or envelope.content,
-                              'authenticated': bool(session.authenticated)})
-        return '250 2.0.0 Ok: queued as PFTEST%d' % len(self.messages)
-
-
-def authenticator(server, session, envelope, mechanism, auth_data):
-    ok = (mechanism in ('PLAIN', 'LOGIN') and auth_data.login == USER.encode()
-          and auth_data.password == PASSWORD.encode())
-    return AuthResult(success=ok, handled=False)
-
-
-class BoundController(Controller):
-    """aiosmtpd's threaded Controller on a socket bound beforehand (port 0: the kernel picks)."""
-
-    def __init__(self, handler, sock, **kwargs):
-        self._bound = sock
-        super(BoundController, self).__init__(handler, hostname=HOST, port=sock.getsockname()[1], **kwargs)
-
-    def _create_server(self):
-        return self.loop.create_server(self._factory_invoker, sock=self._bound, ssl=self.ssl_context)
-
-
-def server_context(leaf):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(leaf.cert_path, leaf.key_path)
-    return ctx
-
-
-class SmtpServer(object):
-    def __init__(self, name, controller, handler, log):
-        self.name, self.controller, self.handler, self.log = name, controller, handler, log
-        self.host, self.port = HOST, controller.port
-
-    @property
-    def messages(self):
-        return self.handler.messages
+from lab.servers import ServerError
+from lab.servers.smtp import HOST, PASSWORD, REFUSED_RECIPIENT, SERVER_NAME, USER, SmtpServers  # noqa: F401 pylint: disable=unused-import
 
 
 class RawServer(object):
@@ -210,55 +136,24 @@ class FullBacklog(object):
             s.close()
 
 
-class SmtpLab(object):
-    """Starts servers on demand (cached for the session) and stops them all at the end."""
+class SmtpLab(SmtpServers):
+    """The aiosmtpd servers with the test PKI's certificates (``cert``: good, expired, wronghost, untrusted, ...),
+    plus the misbehaving peers; ``stop()`` ends them all."""
 
     def __init__(self, pki):
+        super(SmtpLab, self).__init__(cert_source=self._leaf)
         self.pki = pki
-        self.servers = {}
         self.raw = []
-        self.log = LogCapture()
-        self.log.setFormatter(logging.Formatter('%(asctime)s %(name)s %(levelname)s %(message)s'))
-        logger = logging.getLogger('mail.log')
-        logger.addHandler(self.log)
-        logger.setLevel(logging.DEBUG)
 
-    def smtp(self, kind, cert='good'):
-        """kind: starttls (STARTTLS required, AUTH after TLS, auth required to send), ssl (implicit TLS,
-        AUTH), ssl-login (implicit TLS, AUTH LOGIN only), plain (no TLS, AUTH offered in the clear), nostarttls (no TLS, no AUTH)."""
-        key = (kind, cert)
-        if key in self.servers:
-            return self.servers[key]
+    def _leaf(self, cert):
         leaf = getattr(self.pki, cert)
-        handler = RecordingHandler()
-        kwargs = {'server_hostname': SERVER_NAME, 'ready_timeout': 10.0}
-        if kind == 'starttls':
-            kwargs.update(tls_context=server_context(leaf), require_starttls=True, authenticator=authenticator,
-                          auth_required=True)
-        elif kind == 'ssl':
-            kwargs.update(ssl_context=server_context(leaf), authenticator=authenticator, auth_require_tls=False)
-        elif kind == 'ssl-login':  # implicit TLS offering AUTH LOGIN only
-            kwargs.update(ssl_context=server_context(leaf), authenticator=authenticator, auth_require_tls=False,
-                          auth_exclude_mechanism=['PLAIN'])
-        elif kind == 'plain':
-            kwargs.update(authenticator=authenticator, auth_require_tls=False)
-        elif kind == 'nostarttls':
-            pass
-        else:
-            raise ValueError(kind)
-        sock = socket.socket()
-        sock.bind((HOST, 0))
-        sock.listen(16)
-        controller = BoundController(handler, sock, **kwargs)
+        return leaf.cert_path, leaf.key_path
+
+    def smtp(self, kind, cert='good', port=0):
         try:
-            controller.start()
-        except Exception as exc:  # the server could not start: fail the test with its log
-            sock.close()
-            pytest.fail('aiosmtpd (%s, %s certificate) did not start: %r\n%s' % (kind, cert, exc, self.log.tail()),
-                        pytrace=False)
-        server = SmtpServer('%s-%s' % key, controller, handler, self.log)
-        self.servers[key] = server
-        return server
+            return super(SmtpLab, self).smtp(kind, cert, port)
+        except ServerError as exc:
+            pytest.fail(str(exc), pytrace=False)
 
     def raw_server(self, behaviour):
         server = RawServer(behaviour)
@@ -279,8 +174,6 @@ class SmtpLab(object):
         return port
 
     def stop(self):
-        for server in self.servers.values():
-            server.controller.stop()
+        super(SmtpLab, self).stop()
         for server in self.raw:
             server.stop()
-        logging.getLogger('mail.log').removeHandler(self.log)

@@ -14,7 +14,7 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
 
-from labtools import COLLECTIONS, LAB_FIRST_ADDRESS, ROOT, ansible_env, lab_command, run_playbook
+from labtools import COLLECTIONS, LAB_FIRST_ADDRESS, ROOT, ansible_env, lab_command, role_playbook, run_playbook
 
 PORT = {flow_id: port_matrix.get_flow(flow_id)['destination_port'] for flow_id in port_matrix.FLOW_IDS}
 # Nothing listens on TCP 20 of a printer: the matrix lists it as the *source* port of active FTP data.
@@ -244,11 +244,20 @@ def test_site_yml_end_to_end(lab, collection_installed, tmp_path):
     assert 'failed=0' in out, out
     with open(report) as fh:
         data = json.load(fh)
-    # Every printer flow from the MVE server with a fixed port, TCP 443 counted once per printer.
-    flows = port_matrix.select_flows(features={}, source='mve_server', destination='printer')
+    # Every printer flow from the MVE server with a fixed port, TCP 443 counted once per printer, and one flow
+    # to each of MVE's dependencies (the lab's features: Firebird, SMTP STARTTLS, LDAPS, Kerberos).
+    features = lab['services']['features']
+    flows = port_matrix.select_flows(features=features, source='mve_server', destination='printer')
     ports = {(f['transport'], f['destination_port']) for f in flows if isinstance(f['destination_port'], int)}
-    assert data['summary']['total'] == len(ports) * len(lab['printers'])
+    dependencies = [f for f in port_matrix.select_flows(features=features, source='mve_server')
+                    if f['destination'] in ('database', 'smtp', 'ldap', 'kdc')]
+    assert sorted(f['id'] for f in dependencies) == ['db.firebird', 'directory.kerberos', 'directory.ldaps',
+                                                     'smtp.starttls']
+    assert data['summary']['total'] == len(ports) * len(lab['printers']) + len(dependencies)
     assert data['failures'] == []
+    by_flow = {r['flow']: r for r in data['results']}
+    for flow in dependencies:
+        assert by_flow[flow['id']]['state'] in ('open', 'open_or_filtered'), by_flow[flow['id']]
     for p in lab['printers']:
         assert '%s ' % p['address'] in out or p['address'] in out
     states = {(r['host'], r['transport'], r['port']): r['state'] for r in data['results']}
@@ -283,22 +292,18 @@ def test_site_yml_snmp_v3_and_strict_fail_on(lab, collection_installed, tmp_path
     assert len(snmp) == len(lab['printers'])
     for r in snmp:
         assert r['state'] == 'open' and r['snmp']['authenticated'] is True, r
-    assert data['summary']['open_or_filtered'] == 3 * len(lab['printers'])  # NPAP, XMLNT, LST: silent
+    # NPAP, XMLNT, LST: silent; the KDC ignores the empty datagram of the UDP probe.
+    assert data['summary']['open_or_filtered'] == 3 * len(lab['printers']) + 1
 
 
 def test_role_fails_with_summary_on_filtered_port(lab, remote_site, collection_installed, tmp_path):
-    playbook = tmp_path / 'blocked.yml'
-    playbook.write_text(json.dumps([{
-        'name': 'Port check towards the filtered remote site',
-        'hosts': 'mve_servers',
-        'gather_facts': False,
-        'roles': [{'role': 'printfleet.mve.mve_port_check', 'vars': {
-            'mve_port_check_features': {'printer_protocols': ['raw', 'ftp']},
-            'mve_port_check_peers': {'printer': [remote_site['address']]},
-            'mve_port_check_timeout': 1.0,
-        }}],
-    }]))
-    proc = run_playbook(str(playbook), lab['inventory'], check=False)
+    playbook = role_playbook(tmp_path / 'blocked.yml', 'Port check towards the filtered remote site',
+                             'printfleet.mve.mve_port_check', {
+                                 'mve_port_check_features': {'printer_protocols': ['raw', 'ftp']},
+                                 'mve_port_check_peers': {'printer': [remote_site['address']]},
+                                 'mve_port_check_timeout': 1.0,
+                             })
+    proc = run_playbook(playbook, lab['inventory'], check=False)
     assert proc.returncode != 0, proc.stdout
     out = proc.stdout
     assert '%s printer.raw tcp/%d' % (remote_site['address'], PORT['printer.raw']) in out, out
@@ -307,17 +312,11 @@ def test_role_fails_with_summary_on_filtered_port(lab, remote_site, collection_i
 
 
 def test_role_rejects_bad_options_before_probing(lab, collection_installed, tmp_path):
-    playbook = tmp_path / 'bad.yml'
-    playbook.write_text(json.dumps([{
-        'name': 'Bad role input',
-        'hosts': 'mve_servers',
-        'gather_facts': False,
-        'roles': [{'role': 'printfleet.mve.mve_port_check', 'vars': {
-            'mve_port_check_peers': {'printer': [LAB_FIRST_ADDRESS]},
-            'mve_port_check_fail_on': ['closed', 'shut'],
-        }}],
-    }]))
-    proc = run_playbook(str(playbook), lab['inventory'], check=False)
+    playbook = role_playbook(tmp_path / 'bad.yml', 'Bad role input', 'printfleet.mve.mve_port_check', {
+        'mve_port_check_peers': {'printer': [LAB_FIRST_ADDRESS]},
+        'mve_port_check_fail_on': ['closed', 'shut'],
+    })
+    proc = run_playbook(playbook, lab['inventory'], check=False)
     assert proc.returncode != 0
     assert 'mve_port_check_fail_on' in proc.stdout and 'shut' in proc.stdout, proc.stdout
     assert 'Probe the port matrix flows' not in proc.stdout  # argument validation ran first
