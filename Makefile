@@ -76,7 +76,7 @@ lint: collection
 	$(BIN)/ansible-lint --profile production --offline
 
 molecule: os-deps collection
-	cd extensions && $(BIN)/molecule test -s default
+	cd extensions && { $(BIN)/molecule reset -s default >/dev/null 2>&1 || true; } && $(BIN)/molecule test -s default
 
 # Opt-in: needs a real Windows host (docs/windows.md). Never part of `make test`.
 molecule-windows: collection
