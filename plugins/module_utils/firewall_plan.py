@@ -62,6 +62,9 @@ DIRECTIONS = ('inbound', 'outbound')
 ACTIONS = ('allow', 'block')
 SPEC_FIELDS = ('direction', 'transport', 'local_ports', 'remote_ports', 'remote_addresses', 'action')
 RULE_FIELDS = ('name', 'group') + SPEC_FIELDS + ('role', 'flows')
+# Spec fields a backend may report only when they differ from what the module always writes (the Windows
+# backend: a disabled rule, or one narrowed to some firewall profiles). Absent means the default.
+OPTIONAL_SPEC = (('enabled', True), ('profiles', 'all'))
 ANY = 'any'
 NAME_PREFIX = 'MVE - '
 
@@ -501,6 +504,9 @@ def plan(want, have, state, rule_group='printfleet.mve'):
         if name in want_names:
             wanted = [w for w in want if w['name'] == name][0]
             fields = [k for k in SPEC_FIELDS if rule.get(k) != wanted.get(k)]
+            fields += [k for k, default in OPTIONAL_SPEC if rule.get(k, default) != wanted.get(k, default)]
+            if rule.get('flows') and wanted.get('flows') and rule['flows'] != wanted['flows']:
+                fields.append('flows')  # a backend that stores the flow ids (Windows: Description) has stale ones
             if fields:
                 changes.append({'action': 'update', 'name': name, 'before': rule, 'after': copy.deepcopy(wanted),
                                 'fields': fields})
@@ -522,8 +528,10 @@ def plan(want, have, state, rule_group='printfleet.mve'):
         if change['action'] == 'add':
             commands.append('add rule %r: %s' % (change['name'], _describe(change['after'])))
         elif change['action'] == 'update':
+            defaults = dict(OPTIONAL_SPEC)
             commands.append('update rule %r: %s' % (change['name'], '; '.join(
-                '%s %s -> %s' % (k, change['before'].get(k), change['after'].get(k)) for k in change['fields'])))
+                '%s %s -> %s' % (k, change['before'].get(k, defaults.get(k)), change['after'].get(k, defaults.get(k)))
+                for k in change['fields'])))
         else:
             commands.append('remove rule %r' % change['name'])
     return {'changes': changes, 'before': before, 'after': after, 'commands': commands, 'changed': bool(changes)}

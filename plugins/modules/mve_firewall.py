@@ -31,12 +31,20 @@ description:
     is final for one base chain only; the module warns about other tables' dropping base chains). With
     O(enforce), its input chain accepts loopback, replies, ICMP and the O(management_ports), then the MVE
     rules, and drops everything else.
-  - The Windows Defender Firewall backend (the MVE server's own platform) arrives with the collection's
-    action plugin; today O(backend=windows) fails with a clear message.
+  - Backend V(windows) manages Windows Defender Firewall on a Windows host (the MVE server's own platform)
+    over the task's WinRM or PSRP connection; nothing is installed there. The collection's action plugin
+    validates the arguments on the controller, reads the rules of O(rule_group) with one PowerShell step
+    (through the C(HNetCfg.FwPolicy2) COM object), plans on the controller, and applies the change list with
+    one more PowerShell step, which restores what it changed if a later step of the list fails. Ownership is
+    the rule's C(Grouping), the flow ids are kept in its C(Description); one rule holds both address
+    families. On Windows the module only adds, updates and removes allow rules of its group; the host's
+    default inbound action (block) stays what it is, so the WinRM connection cannot be cut by this module.
 author:
   - printfleet.mve contributors (@printfleet)
 requirements:
   - nft (nftables 0.9.3 or later, with JSON support) for O(backend=nftables)
+  - for O(backend=windows), a Windows host reached with C(ansible_connection=winrm) or C(psrp), Windows
+    PowerShell 5.1 or PowerShell 7, and an account allowed to change the firewall policy
 attributes:
   check_mode:
     support: full
@@ -49,8 +57,10 @@ attributes:
 options:
   backend:
     description:
-      - Which firewall to manage. V(auto) picks V(nftables) on Linux.
-      - V(windows) (Windows Defender Firewall over WinRM) is not available yet and fails with a clear message.
+      - Which firewall to manage. V(auto) picks V(windows) on a WinRM/PSRP (PowerShell) connection and
+        V(nftables) on Linux.
+      - V(windows) needs a PowerShell connection; V(nftables) needs a Linux host. The other combinations fail
+        with a clear message before anything is read.
     type: str
     choices: [auto, windows, nftables]
     default: auto
@@ -85,14 +95,15 @@ options:
     description:
       - Whether to create outbound rules for the flows the MVE server opens.
       - V(auto) creates them when the host blocks outbound traffic by default (for nftables, when another
-        table has an C(output) base chain with C(policy drop)); V(always) and V(never) decide for it.
+        table has an C(output) base chain with C(policy drop); for Windows, when a current firewall profile
+        that is turned on has C(DefaultOutboundAction) block); V(always) and V(never) decide for it.
     type: str
     choices: [auto, always, never]
     default: auto
   rule_group:
     description:
       - The ownership tag of the rules (the nftables comment prefix C([<rule_group>]) and the table
-        C(inet <rule_group with dots and dashes as underscores>)).
+        C(inet <rule_group with dots and dashes as underscores>); on Windows, the rules' C(Grouping)).
     type: str
     default: printfleet.mve
   strict:
@@ -106,6 +117,9 @@ options:
         ICMP and O(management_ports). Outbound traffic is never dropped by this module.
       - Refused (nothing changed) when O(management_ports) is empty, or when the SSH connection this run
         arrived on uses a port that is not listed.
+      - Not available with O(backend=windows) (refused before anything is read). Windows Defender Firewall
+        already blocks unsolicited inbound connections by default (the profile's C(DefaultInboundAction)),
+        and the module does not change profile settings.
     type: bool
     default: false
   management_ports:
@@ -123,6 +137,10 @@ options:
     default: {}
 notes:
   - One read (C(nft -j list ruleset)) and at most one apply (C(nft -f)) per run, whatever the number of rules.
+  - With O(backend=windows), one PowerShell round trip to read and at most one to apply per run (none in
+    check mode or when nothing changes), whatever the number of rules; RV(round_trips) counts them. Windows
+    holds rule names with any characters but C(|), which its policy format uses as a separator; such names
+    are refused before anything is read.
   - The active-mode FTP data flow (C(printer.ftp_data)) is allowed as TCP from remote port 20 of the printers
     to the host's dynamic port range (C(net.ipv4.ip_local_port_range) on Linux), where the MVE server's FTP
     client announces its data port.
@@ -260,6 +278,25 @@ backend:
   returned: always
   type: str
   sample: nftables
+round_trips:
+  description: The PowerShell steps sent to the Windows host (1 to read, 1 to apply when something changes).
+  returned: when O(backend=windows)
+  type: int
+  sample: 2
+profiles:
+  description: The Windows firewall profiles as read (C(name), C(current), C(enabled),
+    C(default_inbound_action), C(default_outbound_action)).
+  returned: when O(backend=windows)
+  type: list
+  elements: dict
+  sample: [{name: domain, current: true, enabled: true, default_inbound_action: block,
+            default_outbound_action: allow}]
+rollback:
+  description: When the apply step failed on Windows, what it had done (C(done)), the step that failed
+    (C(failed_step), C(error)) and what was undone (C(rolled_back), C(rollback_errors)).
+  returned: when O(backend=windows) and the apply step failed
+  type: dict
+  sample: {failed_step: 3, error: Access is denied, rolled_back: [{op: add, name: MVE - NPAP alerts from printers (UDP 9187)}]}
 script:
   description: The nftables script that was applied (or would be, in check mode); empty when nothing changes.
   returned: when O(backend=nftables)
@@ -276,8 +313,9 @@ from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
 
-WINDOWS_LATER = ('the Windows Defender Firewall backend arrives with the printfleet.mve.mve_firewall action '
-                 'plugin (a later release); on Linux hosts use backend: nftables')
+WINDOWS_NEEDS_POWERSHELL = ('backend: windows manages Windows Defender Firewall through the task\'s WinRM or PSRP '
+                            'connection (the printfleet.mve.mve_firewall action plugin); this host was reached '
+                            'with a connection whose shell is not PowerShell. On Linux hosts use backend: nftables')
 
 
 def argument_spec():
@@ -295,6 +333,36 @@ def argument_spec():
     )
 
 
+def prepare(params):
+    """Validate, before anything is read from the host, what does not depend on the host.
+
+    The Windows action plugin calls this before its first round trip (bad input never costs one). Checks
+    the rule group, the management ports and, unless O(state=absent), the scopes, features, rule names and
+    strict mode through the planner with the host-dependent parts left out: outbound rules when
+    ``outbound`` is ``auto`` (they depend on the host's default outbound action, known after the read).
+    Returns the rule group; raises firewall_plan.PlanError or port_matrix.MatrixError naming the field.
+    """
+    group = firewall_plan.validate_rule_group(params['rule_group'])
+    firewall_plan.validate_management_ports(params['management_ports'])
+    if params['state'] != 'absent':
+        outbound = 'never' if params['outbound'] == 'auto' else params['outbound']
+        wanted(dict(params, outbound=outbound), None)
+    return group
+
+
+def wanted(params, default_outbound_action, dynamic_ports=firewall_plan.DEFAULT_DYNAMIC_PORTS):
+    """The wanted rules for ``params`` on a host whose default outbound action is ``default_outbound_action``,
+    checked by the safety check (without enforce). Raises PlanError (SafetyError) or MatrixError."""
+    if params['state'] == 'absent':
+        return []
+    want = firewall_plan.desired_rules(
+        params['features'], params['scopes'], endpoint='mve_server', outbound=params['outbound'],
+        default_outbound_action=default_outbound_action, strict=params['strict'], rule_group=params['rule_group'],
+        dynamic_ports=dynamic_ports, rule_names=params['rule_names'])
+    firewall_plan.check_safety(want, params['management_ports'])
+    return want
+
+
 def module_runner(module, nft):
     def run(args, data=None):
         return module.run_command([nft] + list(args), data=data, binary_data=data is not None)
@@ -306,7 +374,7 @@ def select_backend(module):
     if backend == 'auto':
         backend = 'nftables' if platform.system() == 'Linux' else 'windows'
     if backend == 'windows':
-        module.fail_json(msg='backend: ' + WINDOWS_LATER, field='backend', changed=False)
+        module.fail_json(msg=WINDOWS_NEEDS_POWERSHELL, field='backend', changed=False)
     nft = module.get_bin_path('nft', required=True)
     return firewall_nft.NftablesBackend(module_runner(module, nft), module.params['rule_group'])
 

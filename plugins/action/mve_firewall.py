@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""printfleet.mve.mve_firewall: the module on Linux hosts, Windows Defender Firewall from the controller on Windows.
+
+* Any connection whose shell is not PowerShell: the module runs on the host as usual (nftables backend).
+* A Windows host (``ansible_connection: winrm`` or ``psrp``): nothing is installed or copied there. The
+  task's arguments are validated here with the module's own argument spec and ``prepare()`` (bad input
+  fails before any round trip); one PowerShell step reads the rules of the group and the profiles
+  (firewall_windows.read_script); the planner (firewall_plan) runs here; one more PowerShell step applies
+  the change list (firewall_windows.apply_script), and only when something changes and not in check mode.
+  The result has the module's keys plus ``round_trips`` (counted here) and ``profiles``.
+
+Safety on Windows: the planner only makes allow rules and the scripts only touch rules whose Grouping is
+ours, so no run can block WinRM (5985/5986): the profiles' default inbound action and every other group's
+rule stay as they are. ``check_safety`` still runs on the wanted rules, and ``enforce`` (which on nftables
+makes the module's table drop) is refused.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan
+from ansible_collections.printfleet.mve.plugins.module_utils import firewall_windows
+from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
+
+# Reads the step's script from stdin and runs it: the script never goes on a command line.
+_BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
+# Set on the controller to a directory to save each read step's JSON (real recordings for the unit test
+# fixtures, taken by the opt-in Windows scenario; see docs/windows.md). Nothing else reads it.
+RECORD_ENV = 'PFMVE_FIREWALL_RECORD_DIR'
+
+display = Display()
+
+
+def _fail(msg, field=None, **extra):
+    out = {'failed': True, 'changed': False, 'msg': msg, 'backend': 'windows'}
+    if field:
+        out['field'] = field
+    out.update(extra)
+    return out
+
+
+def validate_windows_names(rules):
+    """Windows' policy format separates fields with ``|``; a rule name holding one is refused up front."""
+    for rule in rules:
+        if '|' in rule['name']:
+            raise firewall_plan.PlanError('rule_names', 'rule name %r holds "|", which Windows Defender Firewall '
+                                                        'rule names cannot contain' % rule['name'])
+
+
+class ActionModule(ActionBase):
+
+    _requires_connection = True
+
+    def _on_windows(self):
+        return getattr(getattr(self._connection, '_shell', None), 'SHELL_FAMILY', None) == 'powershell'
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        if not self._on_windows():
+            result.update(self._execute_module(module_name='printfleet.mve.mve_firewall',
+                                               module_args=self._task.args, task_vars=task_vars))
+            return result
+        diff = bool(getattr(self._task, 'diff', False) or getattr(self._play_context, 'diff', False))
+        result.update(self.run_windows(dict(self._task.args), check_mode=bool(self._task.check_mode), diff=diff))
+        return result
+
+    # ---- Windows -----------------------------------------------------------------------------------------
+    def run_windows(self, args, check_mode=False, diff=False):
+        """Validate, read (1 round trip), plan, apply (0 or 1 round trip). Returns the task result."""
+        self.round_trips = 0
+        validation = ArgumentSpecValidator(mve_firewall.argument_spec()).validate(args)
+        if validation.error_messages:
+            return _fail('; '.join(validation.error_messages), round_trips=0)
+        params = validation.validated_parameters
+        if params['backend'] == 'nftables':
+            return _fail('backend: nftables manages a Linux host\'s nftables; this host was reached over a '
+                         'PowerShell (WinRM/PSRP) connection: use backend: windows or auto', 'backend', round_trips=0)
+        state = params['state']
+        if params['enforce'] and state != 'absent':
+            return _fail('enforce: not available with backend windows: Windows Defender Firewall already blocks '
+                         'unsolicited inbound connections by default (DefaultInboundAction), and this module only '
+                         'manages allow rules of its group; refused, nothing changed', 'enforce', round_trips=0)
+        try:
+            group = mve_firewall.prepare(params)
+            if state != 'absent' and params['outbound'] != 'auto':
+                validate_windows_names(mve_firewall.wanted(params, None))
+        except (firewall_plan.PlanError, port_matrix.MatrixError) as exc:
+            return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=0)
+
+        try:
+            raw = self._powershell(firewall_windows.read_script(group))
+            self._record(raw)
+            read = firewall_windows.parse_read(raw, group)
+        except firewall_windows.WindowsFirewallError as exc:
+            return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
+        try:
+            want = mve_firewall.wanted(params, read['default_outbound_action'],
+                                       read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
+            validate_windows_names(want)
+            have = firewall_plan.annotate([firewall_windows.planner_view(r) for r in read['rules']], want)
+            plan = firewall_plan.plan(want, have, state, group)
+            payload_check = firewall_windows.apply_payload(plan['changes'], group)  # refuses what COM cannot hold
+        except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_windows.WindowsFirewallError) as exc:
+            return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=self.round_trips,
+                         profiles=read['profiles'])
+
+        out = {
+            'changed': plan['changed'],
+            'rules': plan['after'],
+            'commands': plan['commands'],
+            'changes': plan['changes'],
+            'enforce': False,
+            'backend': 'windows',
+            'profiles': read['profiles'],
+        }
+        warnings = self._warnings(read, plan['after'])
+        if plan['changed'] and not check_mode:
+            try:
+                applied = firewall_windows.parse_apply(
+                    self._powershell(firewall_windows.apply_script(plan['changes'], group)))
+            except firewall_windows.WindowsFirewallError as exc:
+                out.update(failed=True, rules=plan['before'],
+                           msg='the apply step on the Windows host did not report back (%s): its outcome is '
+                               'unknown; run the task again, it reads the rules and plans afresh' % exc)
+                applied = None
+            if applied is not None and not applied['ok']:
+                out.update(self._rollback_result(applied, payload_check, plan))
+        if diff:
+            out['diff'] = {
+                'before': {'rule_group': group, 'enforce': False, 'rules': plan['before']},
+                'after': {'rule_group': group, 'enforce': False,
+                          'rules': plan['before'] if out.get('failed') else plan['after']},
+            }
+        if warnings:
+            out['warnings'] = warnings
+        out['round_trips'] = self.round_trips
+        return out
+
+    @staticmethod
+    def _rollback_result(applied, payload, plan):
+        step = applied['failed_step'] or 0
+        what = payload['steps'][step - 1] if 0 < step <= len(payload['steps']) else {'op': '?', 'name': '?'}
+        rollback = dict((k, applied[k]) for k in ('done', 'failed_step', 'error', 'rolled_back', 'rollback_errors'))
+        if applied['rollback_errors']:
+            msg = ('step %d of %d (%s %r) failed on the Windows host: %s; the rollback did NOT complete (%s): the '
+                   'rules of the group are partly changed, see rollback' % (
+                       step, len(payload['steps']), what['op'], what['name'], applied['error'],
+                       '; '.join('%s %r: %s' % (e['op'], e['name'], e['error']) for e in applied['rollback_errors'])))
+            return {'failed': True, 'changed': True, 'msg': msg, 'rollback': rollback}
+        msg = ('step %d of %d (%s %r) failed on the Windows host: %s; the %d step(s) done before it were rolled '
+               'back, the rules are as they were' % (step, len(payload['steps']), what['op'], what['name'],
+                                                     applied['error'], len(applied['rolled_back'])))
+        return {'failed': True, 'changed': False, 'msg': msg, 'rollback': rollback, 'rules': plan['before']}
+
+    @staticmethod
+    def _warnings(read, after):
+        out = []
+        if not after:
+            return out
+        for profile in read['profiles']:
+            if not profile['current']:
+                continue
+            if not profile['enabled']:
+                out.append('Windows Defender Firewall is off for the current %s profile: the rules are in place but '
+                           'have no effect until it is turned on' % profile['name'])
+            elif profile['default_inbound_action'] == 'allow':
+                out.append('the current %s profile allows inbound connections by default: the inbound rules document '
+                           'the MVE flows but do not restrict anything' % profile['name'])
+        return out
+
+    def _record(self, raw):
+        directory = os.environ.get(RECORD_ENV)
+        if not directory:
+            return
+        host = getattr(self._play_context, 'remote_addr', None) or 'windows'
+        path = os.path.join(directory, 'fwpolicy-read-%s.json' % re.sub(r'[^A-Za-z0-9_.-]', '_', str(host)))
+        try:
+            data = firewall_windows.result_json(raw, 'read')
+            with open(path, 'w') as fh:
+                json.dump(data, fh, indent=2, sort_keys=True)
+        except (IOError, OSError, firewall_windows.WindowsFirewallError) as exc:
+            display.warning('could not record the firewall read step in %s: %s' % (path, exc))
+
+    def _powershell(self, script):
+        """One round trip: run ``script`` on the Windows host, return its stdout."""
+        self.round_trips += 1
+        # pylint: disable=protected-access
+        cmd = self._connection._shell._encode_script(_BOOTSTRAP, preserve_rc=False)
+        rc, stdout, stderr = self._connection.exec_command(cmd, in_data=script.encode('utf-8'), sudoable=False)
+        if rc != 0:
+            raise firewall_windows.WindowsFirewallError('the PowerShell step failed (rc %s): %s'
+                                                        % (rc, to_text(stderr).strip()[:1000]))
+        return stdout
