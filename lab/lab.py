@@ -942,6 +942,48 @@ def lab_dependencies(plan):
     }
 
 
+LAB_FIREWALL_GROUP = 'printfleet.mve.lab'
+LAB_FIREWALL_TABLE = 'printfleet_mve_lab'   # firewall_nft.table_name(LAB_FIREWALL_GROUP)
+
+
+def lab_firewall_vars(printers, services):
+    """roles/mve_firewall's options for mve01 (this machine): the printers' and the services' addresses as
+    scopes, the controller (this machine) as the browser. The lab's rules go into their own rule group, so that
+    `down` removes exactly them. Without enforce the table only accepts: nothing on this machine is blocked."""
+    addresses = sorted((ipaddress.ip_address(p['address']) for p in printers))
+    printer_nets = [str(n) for n in ipaddress.collapse_addresses(
+        net for first, last in _runs(addresses) for net in ipaddress.summarize_address_range(first, last))]
+    scopes = {'printer': printer_nets or ['127.0.1.1'], 'browser': ['127.0.0.1']}
+    if services:
+        for role, name in (('database', 'database'), ('smtp', 'mail'), ('ldap', 'directory'), ('kdc', 'kdc')):
+            scopes[role] = [services[name]['address']]
+    return {'mve_firewall_scopes': scopes, 'mve_firewall_rule_group': LAB_FIREWALL_GROUP,
+            'mve_firewall_backend': 'nftables', 'mve_firewall_verify_address': '127.0.0.1'}
+
+
+def _runs(addresses):
+    """Consecutive runs (first, last) of a sorted address list."""
+    runs = []
+    for a in addresses:
+        if runs and int(a) == int(runs[-1][1]) + 1:
+            runs[-1][1] = a
+        else:
+            runs.append([a, a])
+    return [tuple(r) for r in runs]
+
+
+def remove_lab_firewall_table():
+    """Delete the nftables table that site.yml's firewall play created for the lab (rule group
+    printfleet.mve.lab), if any. Returns a note for the `down` message."""
+    if shutil.which('nft') is None or os.geteuid() != 0:
+        return ''
+    if subprocess.run(['nft', 'list', 'table', 'inet', LAB_FIREWALL_TABLE], capture_output=True,
+                      check=False).returncode != 0:
+        return ''
+    subprocess.run(['nft', 'delete', 'table', 'inet', LAB_FIREWALL_TABLE], capture_output=True, check=False)
+    return ', removed nft table inet %s' % LAB_FIREWALL_TABLE
+
+
 def lab_features(pm):
     return dict(LAB_FEATURES, printer_protocols=list(pm.PRINTER_PROTOCOLS))
 
@@ -974,9 +1016,9 @@ def inventory_doc(lab, printers, remote, python, services=None, features=None):
             'mve_lab_services_available': bool(services),
         },
         'children': {
-            'mve_servers': {'hosts': {'mve01': {
+            'mve_servers': {'hosts': {'mve01': dict({
                 'ansible_host': 'localhost', 'ansible_connection': 'local',
-                'ansible_python_interpreter': python}}},
+                'ansible_python_interpreter': python}, **lab_firewall_vars(printers, services))}},
             'printers': {'hosts': {p['name']: {
                 'ansible_host': p['address'], 'ansible_connection': 'local',
                 'mve_printer_model': p['model'], 'mve_printer_serial': p['serial']} for p in printers}},
@@ -1045,6 +1087,8 @@ def cmd_down(lab, quiet=False):
             remote_note = ', removed netns %s' % NETNS
         elif owner:
             remote_note = ', netns %s belongs to the lab in %s (left alone)' % (NETNS, owner)
+    if not quiet:
+        remote_note += remove_lab_firewall_table()
     for path in (lab.sim_status, lab.remote_sim_status, lab.mail_status):
         if os.path.exists(path):
             os.unlink(path)
