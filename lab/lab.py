@@ -942,11 +942,18 @@ def lab_dependencies(plan):
     }
 
 
-LAB_FIREWALL_GROUP = 'printfleet.mve.lab'
-LAB_FIREWALL_TABLE = 'printfleet_mve_lab'   # firewall_nft.table_name(LAB_FIREWALL_GROUP)
+def lab_firewall_group(lab):
+    """The rule group of this lab's firewall rules: one per lab directory, so that `down` removes exactly the
+    rules site.yml made for this lab (the nftables table is named after the group)."""
+    import hashlib
+    return 'printfleet.mve.lab-' + hashlib.sha1(os.path.abspath(lab.dir).encode()).hexdigest()[:8]
 
 
-def lab_firewall_vars(printers, services):
+def lab_firewall_table(lab):
+    return ''.join(c if c.isalnum() or c == '_' else '_' for c in lab_firewall_group(lab))  # firewall_nft.table_name
+
+
+def lab_firewall_vars(lab, printers, services):
     """roles/mve_firewall's options for mve01 (this machine): the printers' and the services' addresses as
     scopes, the controller (this machine) as the browser. The lab's rules go into their own rule group, so that
     `down` removes exactly them. Without enforce the table only accepts: nothing on this machine is blocked."""
@@ -957,7 +964,7 @@ def lab_firewall_vars(printers, services):
     if services:
         for role, name in (('database', 'database'), ('smtp', 'mail'), ('ldap', 'directory'), ('kdc', 'kdc')):
             scopes[role] = [services[name]['address']]
-    return {'mve_firewall_scopes': scopes, 'mve_firewall_rule_group': LAB_FIREWALL_GROUP,
+    return {'mve_firewall_scopes': scopes, 'mve_firewall_rule_group': lab_firewall_group(lab),
             'mve_firewall_backend': 'nftables', 'mve_firewall_verify_address': '127.0.0.1'}
 
 
@@ -972,16 +979,16 @@ def _runs(addresses):
     return [tuple(r) for r in runs]
 
 
-def remove_lab_firewall_table():
-    """Delete the nftables table that site.yml's firewall play created for the lab (rule group
-    printfleet.mve.lab), if any. Returns a note for the `down` message."""
+def remove_lab_firewall_table(lab):
+    """Delete the nftables table that site.yml's firewall play created for this lab, if any. Returns a note for
+    the `down` message."""
+    table = lab_firewall_table(lab)
     if shutil.which('nft') is None or os.geteuid() != 0:
         return ''
-    if subprocess.run(['nft', 'list', 'table', 'inet', LAB_FIREWALL_TABLE], capture_output=True,
-                      check=False).returncode != 0:
+    if subprocess.run(['nft', 'list', 'table', 'inet', table], capture_output=True, check=False).returncode != 0:
         return ''
-    subprocess.run(['nft', 'delete', 'table', 'inet', LAB_FIREWALL_TABLE], capture_output=True, check=False)
-    return ', removed nft table inet %s' % LAB_FIREWALL_TABLE
+    subprocess.run(['nft', 'delete', 'table', 'inet', table], capture_output=True, check=False)
+    return ', removed nft table inet %s' % table
 
 
 def lab_features(pm):
@@ -1018,7 +1025,7 @@ def inventory_doc(lab, printers, remote, python, services=None, features=None):
         'children': {
             'mve_servers': {'hosts': {'mve01': dict({
                 'ansible_host': 'localhost', 'ansible_connection': 'local',
-                'ansible_python_interpreter': python}, **lab_firewall_vars(printers, services))}},
+                'ansible_python_interpreter': python}, **lab_firewall_vars(lab, printers, services))}},
             'printers': {'hosts': {p['name']: {
                 'ansible_host': p['address'], 'ansible_connection': 'local',
                 'mve_printer_model': p['model'], 'mve_printer_serial': p['serial']} for p in printers}},
@@ -1088,7 +1095,7 @@ def cmd_down(lab, quiet=False):
         elif owner:
             remote_note = ', netns %s belongs to the lab in %s (left alone)' % (NETNS, owner)
     if not quiet:
-        remote_note += remove_lab_firewall_table()
+        remote_note += remove_lab_firewall_table(lab)
     for path in (lab.sim_status, lab.remote_sim_status, lab.mail_status):
         if os.path.exists(path):
             os.unlink(path)
