@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import random
 import shutil
 import socket
 import ssl
@@ -89,35 +90,162 @@ def _wait_snmpd(host, port, proc, logfile, deadline=10.0):
     raise RuntimeError('snmpd did not answer on %s:%d (exit code %s); log:\n%s' % (host, port, proc.poll(), log))
 
 
+def start_snmpd(workdir, agent_addresses, lines, seed=None, probe=None):
+    """Start ``snmpd -f`` on ``agent_addresses`` [(host, port)] with config ``lines``; return its Popen.
+
+    ``seed`` lines go to a second config file (psysname & co.: values that stay writable over SNMP).
+    ``probe`` (host, port) is polled with a v2c GET of sysDescr.0 until the agent answers.
+    """
+    persist = workdir / 'persist'
+    persist.mkdir()
+    conf = workdir / 'snmpd.conf'
+    conf.write_text('\n'.join(['agentaddress ' + ','.join('udp:%s:%d' % a for a in agent_addresses)]
+                              + list(lines)) + '\n')
+    confs = str(conf)
+    if seed:
+        seed_file = workdir / 'seed.conf'
+        seed_file.write_text('\n'.join(seed) + '\n')
+        confs += ',' + str(seed_file)
+    logfile = str(workdir / 'snmpd.log')
+    env = dict(os.environ, MIBS='', SNMP_PERSISTENT_DIR=str(persist))
+    proc = subprocess.Popen([SNMPD, '-f', '-Lf', logfile, '-C', '-c', confs, '-r', '-I', '-smux',
+                             '--persistentDir=%s' % persist], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    host, port = probe or agent_addresses[0]
+    try:
+        _wait_snmpd(host, port, proc, logfile)
+    except Exception:
+        stop_snmpd(proc)
+        raise
+    return proc
+
+
+def stop_snmpd(proc):
+    proc.terminate()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 @pytest.fixture(scope='session')
 def snmpd(tmp_path_factory):
     """A real net-snmp agent on 127.0.0.1:<free port> with v1/v2c community 'public' and three v3 users."""
     assert os.path.exists(SNMPD), 'net-snmp snmpd is needed (apt-get install snmpd snmp)'
     workdir = tmp_path_factory.mktemp('snmpd')
-    persist = workdir / 'persist'
-    persist.mkdir()
     port = _free_port()
-    conf = workdir / 'snmpd.conf'
-    lines = ['agentaddress udp:127.0.0.1:%d' % port, 'rocommunity %s 127.0.0.1' % COMMUNITY]
+    lines = ['rocommunity %s 127.0.0.1' % COMMUNITY]
     for user, (auth, priv, dummy_a, dummy_p) in sorted(SNMP_USERS.items()):
         lines.append('createUser %s %s "%s" %s "%s"' % (user, auth, AUTH_KEY, priv, PRIV_KEY))
         lines.append('rouser %s priv' % user)
-    conf.write_text('\n'.join(lines) + '\n')
-    logfile = str(workdir / 'snmpd.log')
-    env = dict(os.environ, MIBS='', SNMP_PERSISTENT_DIR=str(persist))
-    proc = subprocess.Popen([SNMPD, '-f', '-Lf', logfile, '-C', '-c', str(conf), '-r', '-I', '-smux',
-                             '--persistentDir=%s' % persist], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = start_snmpd(workdir, [('127.0.0.1', port)], lines)
     try:
-        _wait_snmpd('127.0.0.1', port, proc, logfile)
         yield Snmpd('127.0.0.1', port, proc, workdir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_snmpd(proc)
+
+
+# ---- a printer-like agent: writable sys* objects, rw community, v3 users of every security level ----------
+
+PRINTER_COMMUNITY = 'public'
+PRINTER_WRITE_COMMUNITY = 'private'
+PRINTER_SYS_DESCR = 'Lexmark MS822de version MXTGM.081.215 kernel 4.17.19-yocto-standard All-N-1'
+PRINTER_SYS_OBJECT_ID = '1.3.6.1.4.1.641.1.822'
+# name -> (net-snmp auth, net-snmp priv, collection auth_protocol, collection priv_protocol, security level)
+PRINTER_V3_USERS = {
+    'sha1aes': ('SHA', 'AES', 'sha', 'aes', 'priv'),
+    # SHA-1's 20-byte key is too short for AES-256: net-snmp extends it (Blumenthal), and so must we.
+    'sha1aes256': ('SHA', 'AES-256', 'sha', 'aes256', 'priv'),
+    'sha224aes192': ('SHA-224', 'AES-192', 'sha224', 'aes192', 'priv'),
+    'sha384aes': ('SHA-384', 'AES', 'sha384', 'aes', 'priv'),
+    'sha256aes256': ('SHA-256', 'AES-256', 'sha256', 'aes256', 'priv'),
+    'sha512aes256': ('SHA-512', 'AES-256', 'sha512', 'aes256', 'priv'),
+    'md5des': ('MD5', 'DES', 'md5', 'des', 'priv'),
+    'sha256auth': ('SHA-256', None, 'sha256', None, 'auth'),
+}
+PRINTER_AUTH_KEY = 'printer-auth-key1'
+PRINTER_PRIV_KEY = 'printer-priv-key1'
+# Printer-MIB / HOST-RESOURCES values served with net-snmp ``override`` (read-only unless -rw).
+PRINTER_OVERRIDES = (
+    ('1.3.6.1.2.1.43.5.1.1.17.1', 'octet_str', '"LAB0042"'),
+    ('1.3.6.1.2.1.25.3.2.1.3.1', 'octet_str', '"Lexmark MS822de"'),
+    ('1.3.6.1.2.1.43.10.2.1.4.1.1', 'counter', '12345'),
+    ('1.3.6.1.2.1.43.11.1.1.6.1.1', 'octet_str', '"Black Toner Cartridge"'),
+    ('1.3.6.1.2.1.43.11.1.1.6.1.2', 'octet_str', '"Imaging Unit"'),
+    ('1.3.6.1.2.1.43.11.1.1.6.1.3', 'octet_str', '"Waste Toner Bottle"'),
+    ('1.3.6.1.2.1.43.11.1.1.8.1.1', 'integer', '15000'),
+    ('1.3.6.1.2.1.43.11.1.1.8.1.2', 'integer', '60000'),
+    ('1.3.6.1.2.1.43.11.1.1.8.1.3', 'integer', '-2'),
+    ('1.3.6.1.2.1.43.11.1.1.9.1.1', 'integer', '4500'),
+    ('1.3.6.1.2.1.43.11.1.1.9.1.2', 'integer', '30000'),
+    ('1.3.6.1.2.1.43.11.1.1.9.1.3', 'integer', '-3'),
+    # Lexmark's LEXMARK-PVT-MIB prtgenInfoTable: printer name and code revision
+    ('1.3.6.1.4.1.641.2.1.2.1.2.1', 'octet_str', '"Lexmark MS822de"'),
+    ('1.3.6.1.4.1.641.2.1.2.1.4.1', 'octet_str', '"MXTGM.081.215"'),
+)
+
+
+class PrinterSnmpd(object):
+    def __init__(self, hosts, port, proc, workdir):
+        self.hosts = hosts
+        self.host = hosts[0]
+        self.port = port
+        self.proc = proc
+        self.workdir = workdir
+        self.community = PRINTER_COMMUNITY
+        self.write_community = PRINTER_WRITE_COMMUNITY
+        self.users = PRINTER_V3_USERS
+        self.auth_key = PRINTER_AUTH_KEY
+        self.priv_key = PRINTER_PRIV_KEY
+
+    def v3(self, user):
+        """SNMP options of v3 ``user`` (the collection's option names)."""
+        dummy_a, dummy_p, auth, priv, level = self.users[user]
+        out = {'version': '3', 'username': user, 'auth_protocol': auth, 'auth_key': self.auth_key}
+        if level == 'priv':
+            out.update(priv_protocol=priv, priv_key=self.priv_key)
+        return out
+
+
+def _loopback_hosts(count):
+    """``count`` loopback addresses 127.X.Y.1.. with random X, Y (apart from parallel runs and the lab's 127.0.*)."""
+    rnd = random.Random()
+    base = '127.%d.%d' % (rnd.randint(100, 250), rnd.randint(1, 250))
+    return ['%s.%d' % (base, i + 1) for i in range(count)]
+
+
+@pytest.fixture(scope='session')
+def printer_snmpd(tmp_path_factory):
+    """A printer-like net-snmp agent on three loopback addresses (same port): rw community 'private',
+    writable sysName/sysLocation/sysContact (seeded with psys*), a read-only sysDescr, Printer-MIB values
+    and supplies via ``override``, and v3 users authPriv (SHA/AES, SHA/AES-256, SHA-224/AES-192, SHA-256/AES-256,
+    SHA-384/AES, SHA-512/AES-256, MD5/DES) and authNoPriv (SHA-256)."""
+    assert os.path.exists(SNMPD), 'net-snmp snmpd is needed (apt-get install snmpd snmp)'
+    workdir = tmp_path_factory.mktemp('printer-snmpd')
+    hosts = _loopback_hosts(3)
+    port = _free_port()
+    lines = [
+        'rocommunity %s default' % PRINTER_COMMUNITY,
+        'rwcommunity %s default' % PRINTER_WRITE_COMMUNITY,
+        'sysDescr %s' % PRINTER_SYS_DESCR,
+        'sysObjectID %s' % PRINTER_SYS_OBJECT_ID,
+        'sysServices 72',
+    ]
+    lines += ['override %s %s %s' % item for item in PRINTER_OVERRIDES]
+    for user, (auth, priv, dummy_a, dummy_p, level) in sorted(PRINTER_V3_USERS.items()):
+        if priv:
+            lines.append('createUser %s %s "%s" %s "%s"' % (user, auth, PRINTER_AUTH_KEY, priv, PRINTER_PRIV_KEY))
+        else:
+            lines.append('createUser %s %s "%s"' % (user, auth, PRINTER_AUTH_KEY))
+        lines.append('rwuser %s %s' % (user, level))
+    # sysContact/sysName/sysLocation: never in snmpd.conf proper (that makes them read-only), seeded here.
+    seed = ['psysname printer-under-test', 'psyslocation lab rack 1', 'psyscontact lab admin']
+    proc = start_snmpd(workdir, [(h, port) for h in hosts], lines, seed=seed)
+    try:
+        yield PrinterSnmpd(hosts, port, proc, workdir)
+    finally:
+        stop_snmpd(proc)
 
 
 @pytest.fixture
