@@ -90,6 +90,7 @@ test: os-deps collection
 bench: os-deps collection
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/firewall_nft.py
+	$(BIN)/python bench/firewall_windows_roundtrips.py
 	$(BIN)/python bench/printer_facts.py
 
 clean: lab-down

@@ -102,6 +102,17 @@ OID_PRT_SERIAL = '1.3.6.1.2.1.43.5.1.1.17.1'
 OID_PRT_NAME = '1.3.6.1.2.1.43.5.1.1.16.1'
 OID_HR_DEVICE_DESCR = '1.3.6.1.2.1.25.3.2.1.3.1'
 OID_PRT_MARKER_LIFE = '1.3.6.1.2.1.43.10.2.1.4.1.1'
+# Printer-MIB supplies columns and Lexmark's LEXMARK-PVT-MIB prtgenInfoTable (as in
+# plugins/module_utils/printer_settings.py; tests/unit/test_lab_oids.py keeps the two equal).
+OID_SUPPLIES_DESCRIPTION = '1.3.6.1.2.1.43.11.1.1.6'
+OID_SUPPLIES_MAX_CAPACITY = '1.3.6.1.2.1.43.11.1.1.8'
+OID_SUPPLIES_LEVEL = '1.3.6.1.2.1.43.11.1.1.9'
+OID_LXK_PRINTER_NAME = '1.3.6.1.4.1.641.2.1.2.1.2.1'
+OID_LXK_CODE_REVISION = '1.3.6.1.4.1.641.2.1.2.1.4.1'
+OID_LXK_SERIAL = '1.3.6.1.4.1.641.2.1.2.1.6.1'
+# (supply, max capacity, level at printer index 0): black toner, imaging unit, maintenance kit.
+LAB_SUPPLIES = (('Black Toner Cartridge', 15000, 11200), ('Imaging Unit', 60000, 52000),
+                ('Maintenance Kit', 200000, 150000))
 # DNS-SD service types a Lexmark printer advertises; LPD and IPP are not MVE ports (advertised only).
 MDNS_ADVERTISED = (('_printer._tcp', 515), ('_ipp._tcp', 631))
 
@@ -569,7 +580,16 @@ def snmpd_conf(printer, addresses, persist_dir, port):
         'override %s octet_str "%s"' % (OID_PRT_NAME, printer['name']),
         'override %s octet_str "Lexmark %s"' % (OID_HR_DEVICE_DESCR, printer['model']),
         'override %s counter %d' % (OID_PRT_MARKER_LIFE, printer['page_count']),
+        'override %s octet_str "Lexmark %s"' % (OID_LXK_PRINTER_NAME, printer['model']),
+        'override %s octet_str "%s"' % (OID_LXK_CODE_REVISION, printer['firmware']),
+        'override %s octet_str "%s"' % (OID_LXK_SERIAL, printer['serial']),
     ]
+    for row, (description, capacity, level) in enumerate(LAB_SUPPLIES, 1):
+        # Supplies drain a little per printer so that a fleet's levels differ.
+        level = max(0, level - 97 * printer['index'] * row % capacity)
+        lines += ['override %s.1.%d octet_str "%s"' % (OID_SUPPLIES_DESCRIPTION, row, description),
+                  'override %s.1.%d integer %d' % (OID_SUPPLIES_MAX_CAPACITY, row, capacity),
+                  'override %s.1.%d integer %d' % (OID_SUPPLIES_LEVEL, row, level)]
     for user in SNMP_V3_USERS:
         auth, priv = user['netsnmp']
         lines.append('createUser %s %s %s %s %s' % (user['username'], auth, user['auth_key'], priv, user['priv_key']))
