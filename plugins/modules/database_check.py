@@ -268,31 +268,13 @@ login:
 
 import socket
 import time
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.printfleet.mve.plugins.module_utils import db_login
 from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils import firebird_wire
 from ansible_collections.printfleet.mve.plugins.module_utils import tds_wire
-
-try:
-    import pytds
-except ImportError:
-    HAS_PYTDS = False
-    PYTDS_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_PYTDS = True
-    PYTDS_IMPORT_ERROR = None
-
-try:
-    import firebirdsql
-except ImportError:
-    HAS_FIREBIRDSQL = False
-    FIREBIRDSQL_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_FIREBIRDSQL = True
-    FIREBIRDSQL_IMPORT_ERROR = None
 
 ENGINES = ('sqlserver', 'firebird')
 FLOWS = {'sqlserver': 'db.sqlserver', 'firebird': 'db.firebird'}
@@ -332,96 +314,6 @@ def validate(params):
     return out
 
 
-def _no_login():
-    return {'attempted': False, 'ok': None, 'error_code': None, 'error_kind': None, 'error': None}
-
-
-def _scrub(text, secret):
-    text = str(text or '').strip()
-    if secret:
-        text = text.replace(secret, '********')
-    return text
-
-
-def sqlserver_login(params, prelogin):
-    """SQL authentication with python-tds (its own socket). Returns the ``login`` dict."""
-    login = {'attempted': True, 'ok': False, 'error_code': None, 'error_kind': None, 'error': None}
-    kwargs = {'dsn': params['host'], 'port': params['port'], 'user': params['username'], 'password': params['password'],
-              'database': params.get('database') or '', 'login_timeout': params['timeout'], 'timeout': params['timeout'],
-              'appname': 'printfleet.mve database_check', 'autocommit': True}
-    if params.get('ca_path'):
-        kwargs['cafile'] = params['ca_path']
-        kwargs['validate_host'] = bool(params.get('validate_certs', True))
-    try:
-        conn = pytds.connect(**kwargs)
-    except pytds.tds_base.Error as exc:
-        number = getattr(exc, 'number', 0) or None
-        text = _scrub(getattr(exc, 'text', None) or exc, params['password'])
-        login.update(error_code=number, error=text, error_kind=tds_wire.classify_login_error(number, text))
-    except (socket.error, OSError) as exc:
-        login.update(error=_scrub(exc, params['password']), error_kind='connection')
-    except Exception as exc:  # pylint: disable=broad-except  # the driver raises plain Exception/ValueError for TLS setup
-        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']),
-                     error_kind=tds_wire.classify_login_error(None, str(exc)))
-    else:
-        conn.close()
-        login['ok'] = True
-        return login
-    if login['error_kind'] in ('error', 'tls_failed') and prelogin and prelogin.get('encryption') in ('on', 'required') \
-            and not params.get('ca_path'):
-        login['error_kind'] = 'tls_required'
-    return login
-
-
-def firebird_login(params):
-    """Attach to ``database`` with firebirdsql (its own socket, SRP authentication). Returns the ``login`` dict."""
-    login = {'attempted': True, 'ok': False, 'error_code': None, 'error_kind': None, 'error': None}
-    try:
-        conn = firebirdsql.connect(host=params['host'], port=params['port'], database=params['database'],
-                                   user=params['username'], password=params['password'], timeout=params['timeout'])
-    except firebirdsql.Error as exc:
-        codes = sorted(getattr(exc, 'gds_codes', None) or ())
-        text = _scrub(exc, params['password'])
-        login.update(error_code=codes[0] if codes else None, error=text,
-                     error_kind=firebird_wire.classify_attach_error(codes, text))
-    except (socket.error, OSError) as exc:
-        login.update(error=_scrub(exc, params['password']) or type(exc).__name__, error_kind='connection')
-    except Exception as exc:  # pylint: disable=broad-except  # driver assertions on unexpected replies
-        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']), error_kind='error')
-    else:
-        conn.close()
-        login['ok'] = True
-    return login
-
-
-def _login_reason(params, out, login):
-    engine = params['engine']
-    where = '%s:%s' % (params['host'], params['port'])
-    user = params['username']
-    database = params.get('database')
-    if login['ok']:
-        target = ' and opened database %s' % database if database else ''
-        return '%s Login as %s succeeded%s.' % (out['reason'], user, target)
-    kind = login['error_kind']
-    text = '; '.join(line.strip() for line in (login['error'] or 'no error text').splitlines() if line.strip())
-    code = ' (error %s)' % login['error_code'] if login['error_code'] else ''
-    if engine == 'sqlserver':
-        if kind == 'login_failed':
-            return 'SQL Server on %s answered, but the login as %s failed%s: %s' % (where, user, code, text)
-        if kind == 'database_unavailable':
-            return 'SQL Server on %s accepted the login as %s, but database %s is missing or unavailable to it%s: %s' % (
-                where, user, database or '(the default one)', code, text)
-        if kind == 'tls_required':
-            return ('SQL Server on %s requires encryption (PRELOGIN: %s) and the login could not set up TLS: %s. Give ca_path '
-                    '(and install pyOpenSSL) to log in over TLS.' % (where, (out.get('prelogin') or {}).get('encryption'), text))
-        return 'SQL Server on %s answered, but the login as %s failed%s: %s' % (where, user, code, text)
-    if kind == 'login_failed':
-        return 'Firebird on %s rejected the user name or password of %s%s: %s' % (where, user, code, text)
-    if kind == 'database_missing':
-        return 'Firebird on %s cannot open database %s%s: %s' % (where, database, code, text)
-    return 'Firebird on %s accepted the connection, but the attach to %s as %s failed%s: %s' % (where, database, user, code, text)
-
-
 def prepare(params, check_mode=False, local_fqdn=None):
     """Validated params and the protocol conversation (TDS PRELOGIN or Firebird op_connect); shared with the
     action plugin (Windows vantage point). Raises CheckInputError naming the field."""
@@ -435,7 +327,7 @@ def prepare(params, check_mode=False, local_fqdn=None):
 def remote_finish(params, out):
     """After the conversation ran on a Windows host: the login needs a database driver (python-tds,
     firebirdsql), which runs from a Linux host or the controller only."""
-    out['login'] = _no_login()
+    out['login'] = db_login.no_login()
     if params.get('username'):
         out['login']['error'] = ('the login step runs from a Linux host or the controller (it needs a database '
                                  'driver); run this check there, with delegate_to, to test the credentials')
@@ -448,13 +340,13 @@ def check(params):
     start = time.perf_counter()
     conv, params = prepare(params)
     out = dependency_check.run(conv, params)
-    login = _no_login()
+    login = db_login.no_login()
     if out['ok'] and params.get('username') and params.get('password'):
         if params['engine'] == 'sqlserver':
-            login = sqlserver_login(params, out.get('prelogin'))
+            login = db_login.sqlserver_login(params, out.get('prelogin'))
         else:
-            login = firebird_login(params)
-        out['reason'] = _login_reason(params, out, login)
+            login = db_login.firebird_login(params)
+        out['reason'] = db_login.login_reason(params, out, login)
         out['ok'] = bool(login['ok'])
     out['login'] = login
     out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
@@ -468,13 +360,13 @@ def main():
     except dependency_check.CheckInputError as exc:
         module.fail_json(msg=str(exc))
     if params.get('username') and params.get('password'):
-        if params['engine'] == 'sqlserver' and not HAS_PYTDS:
-            module.fail_json(msg=missing_required_lib('python-tds', reason='for a SQL Server login'), exception=PYTDS_IMPORT_ERROR)
-        if params['engine'] == 'sqlserver' and params.get('ca_path') and not getattr(pytds.tls, 'OPENSSL_AVAILABLE', False):
+        if params['engine'] == 'sqlserver' and not db_login.HAS_PYTDS:
+            module.fail_json(msg=missing_required_lib('python-tds', reason='for a SQL Server login'), exception=db_login.PYTDS_IMPORT_ERROR)
+        if params['engine'] == 'sqlserver' and params.get('ca_path') and not getattr(db_login.pytds.tls, 'OPENSSL_AVAILABLE', False):
             module.fail_json(msg=missing_required_lib('pyOpenSSL', reason='for a SQL Server login over TLS (ca_path)'))
-        if params['engine'] == 'firebird' and not HAS_FIREBIRDSQL:
+        if params['engine'] == 'firebird' and not db_login.HAS_FIREBIRDSQL:
             module.fail_json(msg=missing_required_lib('firebirdsql', reason='for a Firebird attach'),
-                             exception=FIREBIRDSQL_IMPORT_ERROR)
+                             exception=db_login.FIREBIRDSQL_IMPORT_ERROR)
     dependency_check.finish(module, check(params))
 
 
