@@ -26,7 +26,7 @@ def _ansible_doc(*args):
 
 def test_installed_copy_matches_the_work_tree():
     """The tests run against the built and installed tarball: it must hold every plugin of the work tree."""
-    for kind in ('modules', 'lookup'):
+    for kind in ('modules', 'lookup', 'inventory'):
         for name in _plugins(kind):
             assert os.path.exists(os.path.join(INSTALLED, 'plugins', kind, name + '.py')), (
                 '%s/%s is missing from %s: run make collection' % (kind, name, INSTALLED))
@@ -44,6 +44,15 @@ def test_ansible_doc_renders(kind, name):
     assert doc['doc'].get('options')
     assert doc['examples'].strip()
     assert doc['return']
+
+
+@pytest.mark.parametrize('name', _plugins('inventory'))
+def test_ansible_doc_renders_inventory_plugins(name):
+    proc = _ansible_doc('-t', 'inventory', '--json', 'printfleet.mve.' + name)
+    doc = json.loads(proc.stdout)['printfleet.mve.' + name]
+    assert doc['doc']['short_description']
+    assert {'plugin', 'cache', 'compose', 'keyed_groups'} <= set(doc['doc']['options'])
+    assert doc['examples'].strip()
 
 
 @pytest.mark.parametrize('role', sorted(os.listdir(os.path.join(ROOT, 'roles'))))
