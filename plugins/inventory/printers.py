@@ -187,7 +187,8 @@ keyed_groups:
   - key: printfleet_printer.firmware
     prefix: firmware
 
-# SNMPv3 authPriv; the keys come from PRINTFLEET_SNMP_AUTH_KEY and PRINTFLEET_SNMP_PRIV_KEY
+---
+# A second file: SNMPv3 authPriv; the keys come from PRINTFLEET_SNMP_AUTH_KEY and PRINTFLEET_SNMP_PRIV_KEY
 plugin: printfleet.mve.printers
 targets: [192.0.2.0/24]
 version: '3'
