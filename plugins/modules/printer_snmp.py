@@ -14,6 +14,8 @@ short_description: Read and set a printer's SNMP objects (v1, v2c, v3), idempote
 version_added: 0.1.0
 description:
   - Reads objects of one printer's SNMP agent with O(get) and O(walk), and sets objects with O(set).
+  - With O(printers) instead of O(host) it does the same on a whole fleet in one task, concurrently
+    (O(concurrency) printers at a time), and returns one result per printer in RV(printers).
   - Objects are given as dotted OIDs or by name. Names cover the MIB-II system group (V(sysName),
     V(sysLocation), V(sysContact) are writable; V(sysDescr), V(sysObjectID), V(sysUpTime) are not),
     V(hrDeviceDescr), V(prtGeneralSerialNumber), V(prtMarkerLifeCount) and Lexmark's private
@@ -25,7 +27,6 @@ description:
 author:
   - printfleet.mve contributors (@printfleet)
 extends_documentation_fragment:
-  - printfleet.mve.snmp.host
   - printfleet.mve.snmp
 attributes:
   check_mode:
@@ -35,6 +36,21 @@ attributes:
     support: full
     description: The diff shows the touched objects before and after, by name (or OID).
 options:
+  host:
+    description:
+      - Host name or IP address (IPv4 or IPv6) of the printer.
+      - Give O(host) or O(printers).
+    type: str
+  printers:
+    description:
+      - Printers (host names or addresses) to do the same work on, concurrently, in this one task.
+      - Give O(host) or O(printers). The task fails, listing them, when any printer failed; the others are done.
+    type: list
+    elements: str
+  concurrency:
+    description: With O(printers), how many printers are worked on at the same time.
+    type: int
+    default: 64
   get:
     description: Objects to read with one GET, as names or dotted OIDs.
     type: list
@@ -78,6 +94,17 @@ notes:
 '''
 
 EXAMPLES = r'''
+- name: Set the location and contact of the whole fleet in one task
+  printfleet.mve.printer_snmp:
+    printers: "{{ groups['printers'] | map('extract', hostvars, 'ansible_host') | list }}"
+    community: "{{ vault_snmp_write_community }}"
+    set:
+      - name: sysLocation
+        value: HQ
+      - name: sysContact
+        value: printer-admins@example.com
+  run_once: true
+
 - name: Name and place a printer (SNMP v2c write community)
   printfleet.mve.printer_snmp:
     host: printer01.example.com
@@ -125,29 +152,42 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+printers:
+  description:
+    - With O(printers), the result of each printer (the keys below, plus C(failed), C(msg) and C(error_kind)
+      for a printer that failed), keyed by printer.
+  returned: when O(printers) is given
+  type: dict
+  sample: {'10.20.0.15': {changed: true, changes: [{name: sysLocation, before: '', after: HQ floor 2}]}}
+failed_printers:
+  description: With O(printers), the printers whose work failed.
+  returned: when O(printers) is given
+  type: list
+  elements: str
+  sample: ['10.20.0.99']
 values:
   description: Every object read (O(get), O(walk), and the objects of O(set) as last read), OID -> value.
-  returned: always
+  returned: when O(host) is given
   type: dict
   sample: {'1.3.6.1.2.1.1.5.0': printer01, '1.3.6.1.2.1.1.3.0': 8640000}
 named:
   description: The values of the objects that have a name, name -> value.
-  returned: always
+  returned: when O(host) is given
   type: dict
   sample: {sysName: printer01, sysUpTime: 8640000}
 missing:
   description: Objects of O(get) the agent does not have, OID -> V(noSuchObject) or V(noSuchInstance).
-  returned: always
+  returned: when O(host) is given
   type: dict
   sample: {'1.3.6.1.4.1.641.2.1.2.1.6.1': noSuchObject}
 walked:
   description: For each O(walk) subtree (as a dotted OID), the OIDs found under it, in order.
-  returned: always
+  returned: when O(host) is given
   type: dict
   sample: {'1.3.6.1.2.1.43.11.1.1.6': ['1.3.6.1.2.1.43.11.1.1.6.1.1', '1.3.6.1.2.1.43.11.1.1.6.1.2']}
 changes:
   description: The objects that differed and were set (or would be, in check mode).
-  returned: always
+  returned: when O(host) is given
   type: list
   elements: dict
   contains:
@@ -184,14 +224,17 @@ import asyncio
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_settings
+from ansible_collections.printfleet.mve.plugins.module_utils import printer_ops
 from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
 
 
 def argument_spec():
     spec = snmp_client.argument_spec()
+    spec['host']['required'] = False
     spec.update(
+        printers=dict(type='list', elements='str'),
+        concurrency=dict(type='int', default=64),
         get=dict(type='list', elements='str', default=[]),
         walk=dict(type='list', elements='str', default=[]),
         set=dict(type='list', elements='dict', default=[], options=dict(
@@ -204,97 +247,47 @@ def argument_spec():
     return spec
 
 
-class Failure(Exception):
-    def __init__(self, msg, **extra):
-        super(Failure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
-
-
-def _refs(field, items):
-    out = []
-    for index, ref in enumerate(items or []):
-        try:
-            out.append(printer_settings.resolve(ref)[0])
-        except printer_settings.SettingError as exc:
-            raise Failure('%s[%d]: %s' % (field, index, str(exc).split(': ', 1)[1]), field='%s[%d]' % (field, index))
-    return out
-
-
-async def run(params, check_mode):
-    """Do the module's work; returns the result dict or raises Failure / SnmpError."""
-    get_oids = _refs('get', params['get'])
-    walk_oids = _refs('walk', params['walk'])
-    try:
-        wanted = printer_settings.wanted_sets(params['set'])
-    except printer_settings.SettingError as exc:
-        raise Failure(str(exc), field=exc.field)
-    result = {'changed': False, 'values': {}, 'missing': {}, 'walked': {}, 'changes': []}
-    client = snmp_client.SnmpClient.from_params(params)
-    try:
-        if get_oids:
-            reply = await client.get(get_oids)
-            result['values'].update(reply.values())
-            result['missing'].update(reply.exceptions)
-        for base in walk_oids:
-            rows = await client.walk(base)
-            result['walked'][base] = [oid for oid, dummy in rows]
-            result['values'].update(rows)
-        if wanted:
-            await _apply(client, wanted, result, check_mode)
-    finally:
-        client.close()
-    result['named'] = dict((printer_settings.name_of(oid), value) for oid, value in result['values'].items()
-                           if printer_settings.name_of(oid))
-    return result
-
-
-async def _apply(client, wanted, result, check_mode):
-    oids = [w['oid'] for w in wanted]
-    current = await client.get(oids)
-    absent = [oid for oid in oids if oid in current.exceptions]
-    if absent:
-        raise Failure('cannot set %s: the agent has no such object (%s)' % (
-            ', '.join(absent), ', '.join(current.exceptions[o] for o in absent)), error_kind='no_such_object',
-            oid=absent[0])
-    values = current.values()
-    changes = printer_settings.plan_sets(wanted, values)
-    result['values'].update(values)
-    result['changes'] = changes
-    result['changed'] = bool(changes)
-    result['diff'] = {
-        'before': dict((printer_settings.label(c), c['before']) for c in changes),
-        'after': dict((printer_settings.label(c), c['after']) for c in changes),
-    }
-    if not changes or check_mode:
-        return
-    await client.set([(c['oid'], c['type'], c['after']) for c in changes])
-    back = await client.get([c['oid'] for c in changes])
-    read_back = back.values()
-    result['values'].update(read_back)
-    bad = printer_settings.unconfirmed(changes, read_back)
-    if bad:
-        raise Failure('the printer accepted the SET but did not take %s (read back: %s)' % (
-            ', '.join('%s=%r' % (printer_settings.label(c), c['after']) for c in bad),
-            ', '.join('%s=%r' % (printer_settings.label(c), c['read_back']) for c in bad)),
-            error_kind='not_taken', oid=bad[0]['oid'], changes=changes)
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_one_of=[('host', 'printers')], mutually_exclusive=[('host', 'printers')])
     if not snmp_wire.HAS_PYSNMP:
         module.fail_json(msg=missing_required_lib('pysnmp'), exception=snmp_wire.PYSNMP_IMPORT_ERROR)
     params = dict(module.params)
     params.update(snmp_wire.resolve_snmp_params(module.params))
     errors = snmp_client.option_errors(params)
+    if params['printers'] is not None:
+        errors += [('printers[%d]' % i, 'must be a printer host name or address, got an empty string')
+                   for i, h in enumerate(params['printers']) if not (h or '').strip()]
+        if not 1 <= params['concurrency'] <= 4096:
+            errors.append(('concurrency', 'got %r, expected an integer from 1 to 4096' % (params['concurrency'],)))
     if errors:
         module.fail_json(msg='; '.join('%s: %s' % e for e in errors), field=errors[0][0])
+    if params['printers'] is not None:
+        fleet_main(module, params)
     try:
-        result = asyncio.run(run(params, module.check_mode))
-    except Failure as exc:
+        result = asyncio.run(printer_ops.run(params, module.check_mode))
+    except printer_ops.Failure as exc:
         module.fail_json(msg=exc.msg, **exc.extra)
     except snmp_client.SnmpError as exc:
         module.fail_json(msg=exc.message, error_kind=exc.kind, oid=exc.oid, error_status=exc.error_status)
+    module.exit_json(**result)
+
+
+def fleet_main(module, params):
+    """O(printers): the same work on every printer in one task; fails listing the printers that failed."""
+    try:
+        printers = asyncio.run(printer_ops.run_fleet(params, params['printers'], module.check_mode,
+                                                     params['concurrency']))
+    except printer_ops.Failure as exc:  # bad get/walk/set input, the same for every printer
+        module.fail_json(msg=exc.msg, **exc.extra)
+    failed = sorted(h for h, r in printers.items() if r.get('failed'))
+    changed = any(r.get('changed') for r in printers.values())
+    diff = {'before': dict((h, r['diff']['before']) for h, r in printers.items() if r.get('diff', {}).get('before')),
+            'after': dict((h, r['diff']['after']) for h, r in printers.items() if r.get('diff', {}).get('after'))}
+    result = dict(changed=changed, printers=printers, failed_printers=failed, diff=diff)
+    if failed:
+        module.fail_json(msg='%d of %d printers failed: %s' % (len(failed), len(printers), '; '.join(
+            '%s: %s' % (h, printers[h]['msg']) for h in failed[:20])), **result)
     module.exit_json(**result)
 
 

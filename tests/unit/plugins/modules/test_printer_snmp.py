@@ -232,3 +232,31 @@ def test_through_ansible_secrets_never_shown(printer_snmpd, installed_collection
         for secret in (printer_snmpd.write_community, printer_snmpd.auth_key, printer_snmpd.priv_key):
             assert secret not in output
         assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in output
+
+
+def test_fleet_set_is_one_task_idempotent_and_reports_each_printer(printer_snmpd, capsys, free_port):
+    """O(printers): the real agent's three addresses set in one run; a second run changes nothing; printers
+    that do not answer fail alone and are listed."""
+    import socket
+    hosts = list(printer_snmpd.hosts)
+    wanted = [{'name': 'sysLocation', 'value': 'fleet-set %s' % os.getpid()}]
+    args = {'printers': hosts, 'port': printer_snmpd.port, 'timeout': 1.0, 'retries': 0,
+            'version': '2c', 'community': printer_snmpd.write_community, 'set': wanted}
+    code, out = run_module(args, capsys, diff=True)
+    assert code == 0 and out['changed'] is True and out['failed_printers'] == []
+    assert sorted(out['printers']) == sorted(hosts)
+    # The three addresses are served by one agent and worked on concurrently: each read the old value.
+    assert all(r['changes'][0]['after'] == wanted[0]['value'] for r in out['printers'].values() if r['changed'])
+    assert out['diff']['after']
+    code, again = run_module(args, capsys)
+    assert code == 0 and again['changed'] is False
+    assert all(r['named']['sysLocation'] == wanted[0]['value'] for r in again['printers'].values())
+    silent = free_port(socket.SOCK_DGRAM)
+    code, out = run_module(dict(args, printers=hosts[:2], port=silent), capsys)
+    assert code == 1 and out['failed_printers'] == sorted(hosts[:2])
+    assert '2 of 2 printers failed' in out['msg']
+
+
+def test_host_or_printers_is_required(capsys):
+    code, out = run_module({'community': 'public', 'get': ['sysName']}, capsys)
+    assert code == 1 and 'host' in out['msg'] and 'printers' in out['msg']
