@@ -34,6 +34,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 import socket
 import ssl
@@ -160,6 +161,17 @@ class Now(Action):
     """Read the clock of the host the I/O runs on (the check's vantage point). Result: float POSIX seconds.
     A remote driver answers with the target's clock at its latest step (within one round trip)."""
     __slots__ = ()
+
+
+def literal_sockaddr(host, port):
+    """(family, sockaddr) when ``host`` is an IP literal (no resolver needed), else None."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if ip.version == 6:
+        return socket.AF_INET6, (host, port, 0, 0)
+    return socket.AF_INET, (host, port)
 
 
 def preview(data, limit=16):

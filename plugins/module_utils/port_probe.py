@@ -41,7 +41,6 @@ __metaclass__ = type
 
 import asyncio
 import errno
-import ipaddress
 import random
 import socket
 import ssl
@@ -372,14 +371,9 @@ class _Context(object):
 
     async def resolve(self, host, port, transport):
         """(family, sockaddr) for host:port; IP literals skip the resolver, names resolve once per run."""
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            ip = None
-        if ip is not None:
-            if ip.version == 6:
-                return socket.AF_INET6, (host, port, 0, 0)
-            return socket.AF_INET, (host, port)
+        literal = conversation.literal_sockaddr(host, port)
+        if literal is not None:
+            return literal
         key = (host, transport)
         if key not in self._resolved:
             socktype = socket.SOCK_STREAM if transport == 'tcp' else socket.SOCK_DGRAM

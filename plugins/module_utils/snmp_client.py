@@ -23,10 +23,10 @@ __metaclass__ = type
 
 import asyncio
 import copy
-import ipaddress
 import random
 import socket
 
+from ansible_collections.printfleet.mve.plugins.module_utils import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
 
@@ -537,14 +537,9 @@ def _dotted(oid):
 
 
 async def _resolve(loop, host, port):
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
-    if ip is not None:
-        if ip.version == 6:
-            return socket.AF_INET6, (host, port, 0, 0)
-        return socket.AF_INET, (host, port)
+    literal = conversation.literal_sockaddr(host, port)
+    if literal is not None:
+        return literal
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     infos = sorted(infos, key=lambda info: 0 if info[0] == socket.AF_INET else 1)
     return infos[0][0], infos[0][4]

@@ -347,18 +347,23 @@ class UdpResponder(object):
         self.sock.close()
 
 
-@pytest.fixture
-def udp_responder():
-    responders = []
+def _started(cls):
+    """A fixture body: ``start(*args)`` makes a ``cls(*args)`` server; every one made is closed at the end."""
+    made = []
 
-    def start(reply):
-        r = UdpResponder(reply)
-        responders.append(r)
-        return r
+    def start(*args):
+        server = cls(*args)
+        made.append(server)
+        return server
 
     yield start
-    for r in responders:
-        r.close()
+    for server in made:
+        server.close()
+
+
+@pytest.fixture
+def udp_responder():
+    yield from _started(UdpResponder)
 
 
 @pytest.fixture
@@ -430,13 +435,4 @@ class Peer(object):
 
 @pytest.fixture
 def peer():
-    peers = []
-
-    def start(script):
-        p = Peer(script)
-        peers.append(p)
-        return p
-
-    yield start
-    for p in peers:
-        p.close()
+    yield from _started(Peer)
