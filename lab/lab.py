@@ -126,6 +126,7 @@ SERVICES = (
     ('kdc', 3, 'krb5kdc', 'kdc.printfleet.lab', ('directory.kerberos',)),
 )
 # Lab credentials: plain text because the lab is disposable (real deployments keep them in Ansible Vault).
+EWS_USERNAME = 'admin'      # printers' embedded web server (passwords per printer: ews_credentials)
 DB_ALIAS = 'mve'
 DB_USER = 'mve'
 DB_PASSWORD = 'Lab-Firebird-Pa55'
@@ -508,6 +509,8 @@ def printer_ports(pm, flow_ids=None):
         # Two flows on one port (TCP 443 for HTTP and HTTPS): the TLS service wins.
         if entry['service'] is None or service == 'https':
             entry['service'] = service
+            # The EWS port-access label, as Lexmark writes it: "TCP 21 (FTP)", "UDP 9300 (NPAP)".
+            entry['label'] = '%s %d (%s)' % (flow['transport'].upper(), flow['destination_port'], flow['protocol'])
         entry['served_by'] = 'snmpd' if entry['service'] == 'snmp' else 'printer_sim'
     return ports
 
@@ -654,10 +657,18 @@ def wait_sim(lab, proc, status_file, component, timeout=180.0):
     raise LabError('%s not ready after %ds:\n%s' % (component, timeout, tail(lab.log(component))))
 
 
+def ews_credentials(printer):
+    """The printer's embedded web server login: odd printers show a user name and password form, even ones ask
+    for a password only (as some Lexmark models do). Plain text: the lab is disposable."""
+    return {'login': 'form' if printer['index'] % 2 else 'password', 'username': EWS_USERNAME,
+            'password': 'Lab-Ews-%s-Pa55' % printer['name']}
+
+
 def sim_printer_config(lab, printer, cert, key, state_file, raw_port):
     return {
         'name': printer['name'], 'address': printer['address'], 'model': printer['model'],
         'serial': printer['serial'], 'state_file': state_file, 'cert': cert, 'key': key,
+        'ews': ews_credentials(printer),
         'mdns_services': [{'type': t, 'port': p} for t, p in MDNS_ADVERTISED]
         + [{'type': '_pdl-datastream._tcp', 'port': raw_port}],
     }
@@ -1048,7 +1059,10 @@ def inventory_doc(lab, printers, remote, python, services=None, features=None):
                 'ansible_python_interpreter': python}, **lab_firewall_vars(lab, printers, services))}},
             'printers': {'hosts': {p['name']: {
                 'ansible_host': p['address'], 'ansible_connection': 'local',
-                'mve_printer_model': p['model'], 'mve_printer_serial': p['serial']} for p in printers}},
+                'mve_printer_model': p['model'], 'mve_printer_serial': p['serial'],
+                # printer_port_access credentials (use Ansible Vault for real printers)
+                'mve_printer_https_username': ews_credentials(p)['username'],
+                'mve_printer_https_password': ews_credentials(p)['password']} for p in printers}},
             'remote_site': {'hosts': {REMOTE_NAME: {
                 'ansible_host': NS_ADDR, 'ansible_connection': 'local',
                 'mve_lab_dropped_flows': list(REMOTE_DROPPED_FLOWS),
@@ -1066,7 +1080,8 @@ def write_inventory(lab, printers, remote, python, services=None, features=None)
     header = ('# printfleet.mve local lab inventory, written by lab/lab.py (do not edit: "up" rewrites it).\n'
               '# Printers are never connected to (ansible_connection: local is only a harmless default);\n'
               '# plays run on mve_servers and probe the printers over the network.\n'
-              '# The SNMP communities and v3 keys and the passwords in mve_lab_dependencies are plain text\n'
+              '# The SNMP communities and v3 keys, the printers\' web passwords (mve_printer_https_password) and\n'
+              '# the passwords in mve_lab_dependencies are plain text\n'
               '# because the lab is disposable: real deployments keep such credentials in Ansible Vault.\n')
     doc = inventory_doc(lab, printers, remote, python, services, features)
     try:
@@ -1187,8 +1202,8 @@ def _up(lab, pm, printers, python, started, remote_site=True, services=None):
         'ca': lab.ca,
         'python': python,
         'started': started,
-        'printers': [{k: p[k] for k in ('name', 'address', 'model', 'serial', 'state_file', 'cert')}
-                     for p in printers],
+        'printers': [dict({k: p[k] for k in ('name', 'address', 'model', 'serial', 'state_file', 'cert')},
+                          ews=ews_credentials(p)) for p in printers],
         'ports': ports,
         'snmp': {'port': snmp_port, 'community': SNMP_COMMUNITY, 'write_community': SNMP_WRITE_COMMUNITY,
                  'v3_users': [{k: v for k, v in u.items() if k != 'netsnmp'} for u in SNMP_V3_USERS],

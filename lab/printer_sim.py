@@ -17,12 +17,28 @@ MVE port number. Services:
 
     ftp     TCP, sends a 220 banner and answers a few FTP commands
     http    TCP, answers any request with a small HTML page
-    https   TCP+TLS (the printer's certificate, signed by the lab CA), same page
+    https   TCP+TLS (the printer's certificate, signed by the lab CA): the embedded web server (EWS,
+            class Ews): login (a form with user name and password, or password only, per printer),
+            a session cookie, and the "TCP/IP Port Access" form whose POST switches this printer's
+            listeners in-process; any other path answers the small page
     raw     TCP, accepts and reads a print job to EOF
     accept  TCP, accepts and reads silently (LST handshake, TCP 161)
     mdns    UDP, answers unicast mDNS (DNS-SD) queries about the printer
     silent  UDP, bound but never answers (NPAP, XMLNT, LST need a real request)
     snmp    UDP, served by net-snmp snmpd, not by this process (listed for completeness)
+
+EWS (the public facts of Lexmark's embedded web server): an unauthenticated request to the port-access
+page ``/cgi-bin/dynamic/config/secure/ports.html`` is redirected (302) to the printer's login page
+(``ews.login`` in the config: ``form`` -> /cgi-bin/dynamic/config/login.html with ``username`` and
+``password``; ``password`` -> /cgi-bin/dynamic/config/gen/password.html with ``password`` only); a good
+POST sets the ``LXK_SESSION`` cookie and redirects back, a wrong one answers the login page with
+"Login failed". The port-access form has one checkbox ``vac.255.GUIPORTENABLE.<n>`` per port of the state
+file, labelled "TCP 21 (FTP)" ... (``label`` of the state entry); the numbers <n> are shuffled per printer
+and per process, so a client must map ports by label. The form also carries a per-session ``csrf_token``
+(a POST without it is refused with 400), a page id, and settings unrelated to ports (``ews_settings`` in the
+state file: a select, a text field, a checkbox) that are stored as posted: a client that drops fields
+changes them. A POST writes the state file and makes the listeners follow at once (answer first, then
+the ports close or open).
 
 SIGHUP re-reads every state file: ports that became disabled are closed (with their open
 connections), ports that became enabled are opened. SIGTERM/SIGINT stop the process.
@@ -32,14 +48,18 @@ pid, generation, number of open listeners and bind errors.
 
 import argparse
 import asyncio
+import html
 import json
 import logging
 import os
+import random
 import resource
+import secrets
 import signal
 import ssl
 import sys
 import time
+import urllib.parse
 
 import dns.flags
 import dns.message
@@ -116,7 +136,21 @@ class TcpService:
         await writer.drain()
 
     async def https(self, reader, writer):
-        await self.http(reader, writer, scheme='https')
+        request = await read_http(reader)
+        if request is None:
+            return
+        LOG.debug('%s https %s %s', self.printer.name, request[0], request[1])
+        answer, taken = await self.printer.ews.handle(request, writer)
+        if answer is None:  # any other path: the small page, as over HTTP
+            body = self._page('https')
+            answer = Ews.response(200, b'' if request[0] == 'HEAD' else body)
+            if request[0] == 'HEAD':
+                answer = answer.replace(b'Content-Length: 0', b'Content-Length: %d' % len(body))
+        writer.write(answer)
+        await writer.drain()
+        if taken:
+            # Answer first (the client may have just disabled the port it talks over), then follow the form.
+            await self.printer.changed()
 
     async def ftp(self, reader, writer):
         p = self.printer
@@ -156,6 +190,207 @@ class TcpService:
             if not chunk:
                 return
 
+
+# --------------------------------------------------------------------------- embedded web server (HTTPS)
+
+EWS_PORTS_PATH = '/cgi-bin/dynamic/config/secure/ports.html'
+EWS_LOGIN = {
+    # kind: (login page, form action, input names)
+    'form': ('/cgi-bin/dynamic/config/login.html', '/cgi-bin/posttest/login', ('username', 'password')),
+    'password': ('/cgi-bin/dynamic/config/gen/password.html', '/cgi-bin/posttest/password', ('password',)),
+}
+EWS_COOKIE = 'LXK_SESSION'
+EWS_SESSION_TTL = 900.0
+EWS_PAGE_ID = 'portaccess'
+EWS_FIELD_PREFIX = 'vac.255.GUIPORTENABLE.'
+# Settings of the page unrelated to ports: stored as posted (a client that drops them changes them).
+EWS_SETTINGS_DEFAULT = {'vac.255.PORTACCESSMODE': '1', 'vac.255.PORTCOMMENT': 'printfleet.mve lab',
+                        'vac.255.LOGPORTCHANGES': True}
+MAX_BODY = 65536
+
+
+async def read_http(reader):
+    """(method, path, query dict, headers dict (lower-case names), body bytes) of one request, or None."""
+    head = b''
+    while b'\r\n\r\n' not in head:
+        chunk = await asyncio.wait_for(reader.read(4096), IDLE_TIMEOUT)
+        if not chunk:
+            return None
+        head += chunk
+        if len(head) > 16384:
+            return None
+    head, body = head.split(b'\r\n\r\n', 1)
+    lines = head.decode('latin-1', 'replace').split('\r\n')
+    parts = lines[0].split(' ')
+    if len(parts) < 2:
+        return None
+    headers = {}
+    for line in lines[1:]:
+        if ':' in line:
+            name, value = line.split(':', 1)
+            headers[name.strip().lower()] = value.strip()
+    length = min(int(headers.get('content-length') or 0), MAX_BODY)
+    while len(body) < length:
+        chunk = await asyncio.wait_for(reader.read(length - len(body)), IDLE_TIMEOUT)
+        if not chunk:
+            break
+        body += chunk
+    target = urllib.parse.urlsplit(parts[1])
+    return parts[0].upper(), target.path, dict(urllib.parse.parse_qsl(target.query)), headers, body[:length]
+
+
+class Ews:
+    """One printer's embedded web server: sessions, login, the port-access form."""
+
+    def __init__(self, printer):
+        self.printer = printer
+        cfg = printer.cfg.get('ews') or {}
+        self.kind = cfg.get('login', 'form')
+        self.username = cfg.get('username', 'admin')
+        self.password = cfg.get('password', '')
+        self.sessions = {}       # token -> {'expires', 'csrf'}
+        self.numbers = {}        # port key -> field number, shuffled once per process
+        self.rng = random.Random(secrets.randbits(64))
+        self.posts = 0           # port-access forms taken (status file: tests prove "nothing posted")
+
+    # -- helpers
+    def field_numbers(self, keys):
+        new = [k for k in sorted(keys) if k not in self.numbers]
+        if new:
+            free = [n for n in range(1, 4 * (len(self.numbers) + len(new)) + 8) if n not in self.numbers.values()]
+            for key, number in zip(new, self.rng.sample(free, len(new))):
+                self.numbers[key] = number
+        return self.numbers
+
+    def session(self, headers):
+        for part in headers.get('cookie', '').split(';'):
+            name, _sep, value = part.strip().partition('=')
+            if name == EWS_COOKIE:
+                sess = self.sessions.get(value)
+                if sess and sess['expires'] > time.time():
+                    sess['expires'] = time.time() + EWS_SESSION_TTL
+                    return sess
+        return None
+
+    @staticmethod
+    def response(status, body=b'', headers=()):
+        reason = {200: 'OK', 302: 'Found', 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed'}[status]
+        lines = ['HTTP/1.1 %d %s' % (status, reason), 'Server: Lexmark Embedded Web Server (printfleet.mve lab)',
+                 'Content-Type: text/html; charset=utf-8', 'Content-Length: %d' % len(body), 'Connection: close',
+                 'Cache-Control: no-store']
+        lines += ['%s: %s' % h for h in headers]
+        return ('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + body
+
+    def redirect(self, location, headers=()):
+        return self.response(302, b'', (('Location', location),) + tuple(headers))
+
+    @staticmethod
+    def html_page(title, body):
+        return ('<!DOCTYPE html>\n<html><head><title>%s</title></head>\n<body>\n%s\n</body></html>\n'
+                % (html.escape(title), body)).encode('utf-8')
+
+    # -- pages
+    def login_page(self, redirect_to, error=None):
+        page, action, names = EWS_LOGIN[self.kind]
+        rows = ['<form name="login" method="post" action="%s">' % action,
+                '<input type="hidden" name="redirect" value="%s">' % html.escape(redirect_to, quote=True)]
+        if 'username' in names:
+            rows += ['<input type="hidden" name="auth_type" value="account">',
+                     '<p><label>Username <input type="text" name="username" value="" autocomplete="username">'
+                     '</label></p>']
+        rows += ['<p><label>Password <input type="password" name="password" autocomplete="current-password">'
+                 '</label></p>',
+                 '<p><input type="submit" name="login" value="Log In"></p>', '</form>']
+        if error:
+            rows.insert(0, '<p class="error">%s</p>' % html.escape(error))
+        title = 'Login' if self.kind == 'form' else 'Enter Password'
+        return self.html_page('%s - %s' % (title, self.printer.name), '<h1>%s</h1>\n%s' % (title, '\n'.join(rows)))
+
+    def ports_page(self, state, sess, saved=False):
+        ports = state.get('ports', {})
+        numbers = self.field_numbers(ports)
+        settings = dict(EWS_SETTINGS_DEFAULT, **state.get('ews_settings', {}))
+        rows = []
+        # Printers with a form login show <label for=...>; password-only models plain table cells.
+        with_label = self.kind == 'form'
+        for key in sorted(ports, key=lambda k: numbers[k]):
+            entry = ports[key]
+            n = numbers[key]
+            label = entry.get('label') or '%s %d (%s)' % (entry['transport'].upper(), int(entry['port']),
+                                                          str(entry.get('service', '')).upper())
+            box = '<input type="checkbox" name="%s%d" id="port%d" value="1"%s>' % (
+                EWS_FIELD_PREFIX, n, n, ' checked' if entry.get('enabled', True) else '')
+            text = '<label for="port%d">%s</label>' % (n, html.escape(label)) if with_label else html.escape(label)
+            rows.append('<tr><td>%s</td><td>%s</td></tr>' % (box, text))
+        current = settings['vac.255.PORTACCESSMODE']
+        mode = ''.join('<option value="%s"%s>%s</option>' % (v, ' selected' if current == v else '', t)
+                       for v, t in (('0', 'Standard'), ('1', 'Custom'), ('2', 'Secure')))
+        body = '\n'.join([
+            '<h1>TCP/IP Port Access</h1>',
+            '<p class="saved">Settings saved.</p>' if saved else '',
+            '<form name="portaccess" method="post" action="%s">' % EWS_PORTS_PATH,
+            '<input type="hidden" name="csrf_token" value="%s">' % sess['csrf'],
+            '<input type="hidden" name="vac.255.PAGEID" value="%s">' % EWS_PAGE_ID,
+            '<table>', '\n'.join(rows), '</table>',
+            '<p><label>Port access mode <select name="vac.255.PORTACCESSMODE">%s</select></label></p>' % mode,
+            '<p>Comment <input type="text" name="vac.255.PORTCOMMENT" value="%s"></p>'
+            % html.escape(settings['vac.255.PORTCOMMENT'], quote=True),
+            '<p><input type="checkbox" name="vac.255.LOGPORTCHANGES" value="1"%s> Log port changes</p>'
+            % (' checked' if settings['vac.255.LOGPORTCHANGES'] else ''),
+            '<p><input type="submit" name="submit" value="Submit"> <input type="reset" value="Reset Form"></p>',
+            '</form>'])
+        return self.html_page('TCP/IP Port Access - %s' % self.printer.name, body)
+
+    # -- requests
+    async def handle(self, request, writer):
+        """Answer one request; returns True when the port-access form was taken (listeners must follow)."""
+        method, path, query, headers, body = request
+        p = self.printer
+        login_page, login_action, names = EWS_LOGIN[self.kind]
+        form = dict(urllib.parse.parse_qsl(body.decode('utf-8', 'replace'), keep_blank_values=True)) \
+            if method == 'POST' else {}
+        if path == EWS_PORTS_PATH:
+            sess = self.session(headers)
+            if sess is None:
+                return self.redirect('%s?redirect=%s' % (login_page, urllib.parse.quote(EWS_PORTS_PATH, safe=''))), False
+            state = p.read_state()
+            if method == 'GET':
+                return self.response(200, self.ports_page(state, sess, saved='saved' in query)), False
+            if method != 'POST':
+                return self.response(405), False
+            if form.get('csrf_token') != sess['csrf'] or form.get('vac.255.PAGEID') != EWS_PAGE_ID:
+                return self.response(400, self.html_page('Error', '<p>The form is incomplete or expired.</p>')), False
+            numbers = self.field_numbers(state.get('ports', {}))
+            for key, entry in state.get('ports', {}).items():
+                entry['enabled'] = '%s%d' % (EWS_FIELD_PREFIX, numbers[key]) in form
+            state['ews_settings'] = {
+                'vac.255.PORTACCESSMODE': form.get('vac.255.PORTACCESSMODE', ''),
+                'vac.255.PORTCOMMENT': form.get('vac.255.PORTCOMMENT', ''),
+                'vac.255.LOGPORTCHANGES': 'vac.255.LOGPORTCHANGES' in form,
+            }
+            write_json_atomic(p.state_file, state)
+            self.posts += 1
+            LOG.info('%s: port access form taken: %s', p.name, ', '.join(
+                '%s=%s' % (k, 'on' if e['enabled'] else 'off') for k, e in sorted(state['ports'].items())))
+            return self.redirect(EWS_PORTS_PATH + '?saved=1'), True
+        if path == login_page and method == 'GET':
+            return self.response(200, self.login_page(query.get('redirect', EWS_PORTS_PATH))), False
+        if path == login_action and method == 'POST':
+            ok = form.get('password') == self.password and (
+                'username' not in names or form.get('username') == self.username)
+            target = form.get('redirect') or EWS_PORTS_PATH
+            if not target.startswith('/'):
+                target = EWS_PORTS_PATH
+            if not ok:
+                LOG.info('%s: login refused (%s login)', p.name, self.kind)
+                return self.response(200, self.login_page(target, 'Login failed: invalid credentials.')), False
+            token = secrets.token_hex(16)
+            self.sessions = {t: s for t, s in self.sessions.items() if s['expires'] > time.time()}
+            self.sessions[token] = {'expires': time.time() + EWS_SESSION_TTL, 'csrf': secrets.token_hex(12)}
+            return self.redirect(target, (('Set-Cookie', '%s=%s; Path=/; Secure; HttpOnly' % (EWS_COOKIE, token)),)), False
+        if path in (EWS_LOGIN['form'][0], EWS_LOGIN['password'][0], EWS_LOGIN['form'][1], EWS_LOGIN['password'][1]):
+            return self.response(404, self.html_page('Not Found', '<p>Not found.</p>')), False
+        return None, False
 
 # --------------------------------------------------------------------------- UDP services
 
@@ -265,6 +500,12 @@ class Printer:
         self.connections = {}   # key -> set of StreamWriter
         self.errors = {}        # key -> last bind error
         self._ssl = None
+        self.ews = Ews(self)
+        self.on_change = None   # set by the Simulator: re-apply this printer's state file
+
+    async def changed(self):
+        if self.on_change is not None:
+            await self.on_change(self)
 
     def ssl_context(self):
         if self._ssl is None:
@@ -357,6 +598,8 @@ class Simulator:
     def __init__(self, config):
         self.config = config
         self.printers = [Printer(p) for p in config['printers']]
+        for p in self.printers:
+            p.on_change = self.apply_one
         self.generation = 0
         self.started = time.time()
         self.stop_event = None
@@ -377,7 +620,15 @@ class Simulator:
             'listeners': sum(len(p.listeners) for p in self.printers),
             'open': {p.name: sorted(p.listeners) for p in self.printers},
             'errors': errors,
+            'ews_posts': {p.name: p.ews.posts for p in self.printers if p.ews.posts},
         }
+
+    async def apply_one(self, printer):
+        """A printer's EWS took a form: make its listeners follow its state file (no new generation)."""
+        async with self.lock:
+            opened, closed = await printer.apply()
+            write_json_atomic(self.config['status_file'], self.status())
+            LOG.info('%s: EWS change applied (%d opened, %d closed)', printer.name, opened, closed)
 
     async def apply_all(self):
         async with self.lock:
