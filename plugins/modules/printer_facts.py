@@ -40,13 +40,11 @@ options:
   printers:
     description:
       - Host names or addresses of the printers to read.
-      - >-
-        To read the play's printers, run the task once (C(run_once=true)) with
-        C(printers: "{{ ansible_play_hosts | map('extract', hostvars, 'ansible_host') | list }}"),
-        as in the examples.
+      - When omitted, the play's hosts (C(ansible_play_hosts)) are read, each by its C(ansible_host). Run the task
+        once (C(run_once=true)) in a play over the printers and the whole play's fleet is read in that one task;
+        AWX job slicing then gives each slice its share of the fleet.
     type: list
     elements: str
-    required: true
   concurrency:
     description: How many printers may be read at once. The open-files limit is raised to fit.
     type: int
@@ -54,6 +52,13 @@ options:
 '''
 
 EXAMPLES = r'''
+- name: Read the facts of every printer of this play (or of this AWX job slice) in one task
+  printfleet.mve.printer_facts:
+    community: "{{ vault_snmp_community }}"
+  run_once: true
+  delegate_to: localhost
+  register: fleet
+
 - name: Read the facts of every printer of the play in one task
   printfleet.mve.printer_facts:
     printers: "{{ ansible_play_hosts | map('extract', hostvars, 'ansible_host') | list }}"
@@ -176,7 +181,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
 def argument_spec():
     spec = snmp_client.argument_spec(host=False)
     spec.update(
-        printers=dict(type='list', elements='str', required=True),
+        printers=dict(type='list', elements='str'),  # the action plugin fills it in when omitted
         concurrency=dict(type='int', default=printer_fleet.DEFAULT_CONCURRENCY),
     )
     return spec
@@ -191,8 +196,11 @@ def main():
     errors = snmp_client.option_errors(params)
     if not 1 <= params['concurrency'] <= 65536:
         errors.append(('concurrency', 'got %r, expected an integer from 1 to 65536' % (params['concurrency'],)))
+    if params['printers'] is None:
+        errors.append(('printers', 'no printers to read: give the list, or run the task in a play over the printers '
+                                   '(the action plugin then reads the play\'s hosts)'))
     hosts = []
-    for index, host in enumerate(params['printers']):
+    for index, host in enumerate(params['printers'] or []):
         if not isinstance(host, str) or not host.strip() or any(c.isspace() for c in host.strip()):
             errors.append(('printers[%d]' % index, 'got %r, expected a host name or IP address' % (host,)))
         else:
