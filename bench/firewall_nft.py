@@ -17,19 +17,12 @@ the real ratio is larger). Each figure is the median of ``--repeat`` runs, each 
 """
 import argparse
 import json
-import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
-_LINK = os.path.join(ROOT, 'build', 'pytest', 'ansible_collections', 'printfleet', 'mve')
-if not os.path.islink(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(ROOT, _LINK)
+import _common  # noqa: F401  pylint: disable=unused-import  # makes the collection importable
 
 from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.modules import mve_firewall  # noqa: E402

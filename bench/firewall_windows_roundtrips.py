@@ -25,13 +25,9 @@ import os
 import sys
 import types
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
+from _common import ROOT
+
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
-_LINK = os.path.join(ROOT, 'build', 'pytest', 'ansible_collections', 'printfleet', 'mve')
-if not os.path.islink(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(ROOT, _LINK)
 
 from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan  # noqa: E402

@@ -52,18 +52,13 @@ import tempfile
 import time
 import zipfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, '.venv', 'bin')
+from _common import BIN, ROOT, env as _env
+
 BENCH_DIR = os.path.join(ROOT, 'build', 'bench')
 SF_VENV = os.path.join(BENCH_DIR, 'snmpfacts-venv')
 SF_COLLECTIONS = os.path.join(BENCH_DIR, 'collections')
 # What community.general.snmp_facts needs: it imports pysnmp 4's oneliner API, gone in pysnmp 5+.
 SF_REQUIREMENTS = ['ansible-core>=2.19,<2.20', 'pysnmp==4.4.12', 'pyasn1==0.4.8']
-sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
-_LINK = os.path.join(ROOT, 'build', 'pytest', 'ansible_collections', 'printfleet', 'mve')
-if not os.path.islink(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(ROOT, _LINK)
 
 from ansible_collections.printfleet.mve.plugins.module_utils import printer_fleet  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.module_utils import printer_settings  # noqa: E402
@@ -71,14 +66,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client 
 
 
 def env():
-    e = dict(os.environ)
-    e.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(ROOT, 'build', 'collections'))
-    e['PATH'] = BIN + os.pathsep + e.get('PATH', '')
-    e['ANSIBLE_NOCOLOR'] = '1'
-    e['ANSIBLE_PYTHON_INTERPRETER'] = os.path.join(BIN, 'python')
-    e['ANSIBLE_HOST_KEY_CHECKING'] = 'False'
-    e['MIBS'] = ''
-    return e
+    return _env(ANSIBLE_PYTHON_INTERPRETER=os.path.join(BIN, 'python'), ANSIBLE_HOST_KEY_CHECKING='False')
 
 
 def lab(action, lab_dir, printers=0, first=None):

@@ -15,28 +15,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, '.venv', 'bin')
-sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
-_LINK = os.path.join(ROOT, 'build', 'pytest', 'ansible_collections', 'printfleet', 'mve')
-if not os.path.islink(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(ROOT, _LINK)
+from _common import BIN, ROOT, env
 
 from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix  # noqa: E402
-
-
-def env():
-    e = dict(os.environ)
-    e.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(ROOT, 'build', 'collections'))
-    e['PATH'] = BIN + os.pathsep + e.get('PATH', '')
-    e['ANSIBLE_NOCOLOR'] = '1'
-    e['MIBS'] = ''
-    return e
 
 
 def timed(cmd, environ=None):
