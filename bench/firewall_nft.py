@@ -24,7 +24,7 @@ import uuid
 
 import _common  # noqa: F401  pylint: disable=unused-import  # makes the collection importable
 
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.modules import mve_firewall  # noqa: E402
 
 FEATURES = {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True}

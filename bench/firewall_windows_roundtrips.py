@@ -30,8 +30,8 @@ from _common import ROOT
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
 from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule  # noqa: E402
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan  # noqa: E402
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_windows  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows  # noqa: E402
 from support.fwpolicy_sim import FwPolicySim, new_rule  # noqa: E402
 
 FEATURES = {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True}

@@ -60,9 +60,9 @@ SF_COLLECTIONS = os.path.join(BENCH_DIR, 'collections')
 # What community.general.snmp_facts needs: it imports pysnmp 4's oneliner API, gone in pysnmp 5+.
 SF_REQUIREMENTS = ['ansible-core>=2.19,<2.20', 'pysnmp==4.4.12', 'pyasn1==0.4.8']
 
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_fleet  # noqa: E402
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_settings  # noqa: E402
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as printer_settings  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client  # noqa: E402
 
 
 def env():
@@ -280,7 +280,7 @@ def in_process(hosts, concurrency):
         (cpu() - c0) * 1000 / len(hosts), 2), 'lost': summary['unreachable'], 'requests_per_printer': 2}
     # The same lean path with replies decoded by pyasn1 (snmp_wire's reference decoder) instead of the fast BER
     # reader: what the message API alone gives.
-    from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
+    from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
     fast = snmp_wire._fast_parse
     snmp_wire._fast_parse = lambda data: None
     try:

@@ -20,7 +20,7 @@ import time
 
 from _common import BIN, ROOT, env
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix  # noqa: E402
 
 
 def timed(cmd, environ=None):

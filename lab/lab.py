@@ -29,7 +29,7 @@
 
 ``up`` on a running lab restarts it cleanly (printers go back to all ports enabled);
 ``down`` on a stopped lab does nothing. Port numbers come from
-plugins/module_utils/port_matrix.py: this file types none of the MVE ports.
+plugins/module_utils/matrix/port_matrix.py: this file types none of the MVE ports.
 """
 
 import argparse
@@ -50,7 +50,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PORT_MATRIX_PATH = os.path.join(ROOT, 'plugins', 'module_utils', 'port_matrix.py')
+PORT_MATRIX_PATH = os.path.join(ROOT, 'plugins', 'module_utils', 'matrix', 'port_matrix.py')
 SIM_PATH = os.path.join(HERE, 'printer_sim.py')
 MAIL_SIM_PATH = os.path.join(HERE, 'mail_sim.py')
 if __package__ in (None, ''):
@@ -103,7 +103,7 @@ OID_PRT_NAME = '1.3.6.1.2.1.43.5.1.1.16.1'
 OID_HR_DEVICE_DESCR = '1.3.6.1.2.1.25.3.2.1.3.1'
 OID_PRT_MARKER_LIFE = '1.3.6.1.2.1.43.10.2.1.4.1.1'
 # Printer-MIB supplies columns and Lexmark's LEXMARK-PVT-MIB prtgenInfoTable (as in
-# plugins/module_utils/printer_settings.py; tests/unit/test_lab_oids.py keeps the two equal).
+# plugins/module_utils/printers/settings.py; tests/unit/test_lab_oids.py keeps the two equal).
 OID_SUPPLIES_DESCRIPTION = '1.3.6.1.2.1.43.11.1.1.6'
 OID_SUPPLIES_MAX_CAPACITY = '1.3.6.1.2.1.43.11.1.1.8'
 OID_SUPPLIES_LEVEL = '1.3.6.1.2.1.43.11.1.1.9'

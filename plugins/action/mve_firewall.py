@@ -30,9 +30,9 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_windows
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
 
 # Reads the step's script from stdin and runs it: the script never goes on a command line.

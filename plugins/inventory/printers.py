@@ -209,9 +209,9 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_fleet
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 CACHE_FORMAT = 1
 FACTS_VAR = 'printfleet_printer'

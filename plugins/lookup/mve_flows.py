@@ -220,7 +220,7 @@ from ansible.errors import AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.printfleet.mve.plugins.module_utils.port_matrix import (
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix.port_matrix import (
     MatrixError,
     select_flows,
 )

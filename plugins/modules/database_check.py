@@ -271,10 +271,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import db_login
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils import firebird_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import tds_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import db_login
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import firebird as firebird_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import tds as tds_wire
 
 ENGINES = ('sqlserver', 'firebird')
 FLOWS = {'sqlserver': 'db.sqlserver', 'firebird': 'db.firebird'}

@@ -278,8 +278,8 @@ kdc:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils import kerberos_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import kerberos as kerberos_wire
 
 
 def argument_spec():

@@ -302,7 +302,9 @@ search:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check, ldap_wire, port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import ldap as ldap_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 
 def argument_spec():

@@ -309,9 +309,9 @@ import platform
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_plan
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 WINDOWS_NEEDS_POWERSHELL = ('backend: windows manages Windows Defender Firewall through the task\'s WinRM or PSRP '
                             'connection (the printfleet.mve.mve_firewall action plugin); this host was reached '

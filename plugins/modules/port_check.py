@@ -479,11 +479,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
-from ansible_collections.printfleet.mve.plugins.module_utils import port_probe
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import mdns_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_probe
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import mdns as mdns_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 
 _LIBRARIES = {
     'pysnmp': (lambda: snmp_wire.HAS_PYSNMP, lambda: snmp_wire.PYSNMP_IMPORT_ERROR, 'for probe snmp'),

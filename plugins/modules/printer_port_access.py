@@ -221,11 +221,11 @@ from urllib.parse import urljoin
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.printfleet.mve.plugins.module_utils import ews_ports
-from ansible_collections.printfleet.mve.plugins.module_utils import ews_profiles
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
-from ansible_collections.printfleet.mve.plugins.module_utils.ews_client import EwsClient
-from ansible_collections.printfleet.mve.plugins.module_utils.ews_ports import EwsError
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_pages as ews_ports
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_profiles
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_client import EwsClient
+from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_pages import EwsError
 
 
 def argument_spec():

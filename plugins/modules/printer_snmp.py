@@ -224,9 +224,9 @@ import asyncio
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_ops
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_ops as printer_ops
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 
 def argument_spec():

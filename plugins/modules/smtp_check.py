@@ -338,7 +338,10 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils import conversation, dependency_check, smtp_wire, tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import smtp as smtp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 
 
 def argument_spec():

@@ -8,7 +8,7 @@
 * A Windows host (``ansible_connection: winrm`` or ``psrp``: the MVE server itself): nothing is installed
   there. The module's own argument spec validates the task's arguments here, the module's own conversation
   runs here, and each batch of I/O actions runs on the Windows host as one small PowerShell step (see
-  module_utils/winrelay.py), one round trip per receive. The result has the module's keys plus
+  module_utils/windows/relay.py), one round trip per receive. The result has the module's keys plus
   ``vantage: windows`` and ``round_trips``.
 """
 
@@ -24,10 +24,10 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.printfleet.mve.plugins.module_utils import conversation
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils import remote_replay
-from ansible_collections.printfleet.mve.plugins.module_utils import winrelay
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.windows import replay as remote_replay
+from ansible_collections.printfleet.mve.plugins.module_utils.windows import relay as winrelay
 
 # Reads the relay script from stdin and runs it: the script itself never goes on a command line.
 _BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'

@@ -26,11 +26,11 @@ import threading
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import conversation as conv
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils import firebird_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
-from ansible_collections.printfleet.mve.plugins.module_utils import tds_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import firebird as firebird_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import tds as tds_wire
 from ansible_collections.printfleet.mve.plugins.modules import database_check
 
 # the firebird fixture, used by name

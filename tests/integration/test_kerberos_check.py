@@ -23,8 +23,8 @@ import pytest
 from kdc_server import MASTER_PASSWORD, PRINCIPALS, REALM, KdcError, MitKdc, NonsenseServer, free_dual_port
 from labtools import BIN, COLLECTIONS, ansible_env
 
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils import kerberos_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import kerberos as kerberos_wire
 
 PREAUTH = 'preauth-user'
 NO_PREAUTH = 'nopreauth-user'
@@ -317,7 +317,7 @@ def test_module_vvvv_reveals_nothing_sensitive(kdc, ansible_module):
 
 def test_module_params_default_port_from_matrix_and_tls_options_set_aside():
     from ansible_collections.printfleet.mve.plugins.modules import kerberos_check
-    from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+    from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
     params = dict(host='dc01.example.com', port=None, timeout=5.0, validate_certs=True, ca_path='/nonexistent',
                   fail_on_error=True, realm='EXAMPLE.COM', principal='svc-mve', transport='both', max_skew=300.0,
                   require_principal=False)

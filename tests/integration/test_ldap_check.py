@@ -17,7 +17,9 @@ import threading
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check, ldap_wire, port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import ldap as ldap_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from labtools import BIN, COLLECTIONS, ROOT, ansible_env
 from ldap_server import PEOPLE, SUFFIX, USER_DN, USER_PW, Slapd, free_port
 

@@ -130,7 +130,7 @@ def test_lab_up_fails_loudly_when_a_service_cannot_start(tmp_path):
     lab_dir = str(tmp_path / 'lab')
     with socket.socket() as holder:
         holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+        from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
         holder.bind(('127.0.5.12', port_matrix.get_flow('smtp.starttls')['destination_port']))
         holder.listen(1)
         proc = lab_command('up', '--dir', lab_dir, '--printers', '1', '--first-address', '127.0.5.21', '--no-remote',

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 from labtools import COLLECTIONS, LAB_FIRST_ADDRESS, ROOT, ansible_env, lab_command, role_playbook, run_playbook
 

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 from labtools import BIN, PYTHON, ROOT, ansible_env, lab_command, tail
 

@@ -17,7 +17,9 @@ import subprocess
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import dependency_check, smtp_wire, tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import smtp as smtp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 from labtools import BIN, COLLECTIONS, ROOT, ansible_env
 from smtp_servers import (HOST, PASSWORD, REFUSED_RECIPIENT, USER, SmtpLab, binary_then_close, garbage_ehlo,
                           helo_only, http_answer, refuse_554, silent)

@@ -2,7 +2,7 @@
 
 No Windows host and no PowerShell exist on the build machines. This stands where
 ``New-Object -ComObject HNetCfg.FwPolicy2`` would, and follows the contract of the two PowerShell steps in
-plugins/module_utils/firewall_windows.py (read_script / apply_script): it takes the *script text*,
+plugins/module_utils/firewall/windows.py (read_script / apply_script): it takes the *script text*,
 recognizes which step it is, decodes the JSON payload the script carries (firewall_windows.decode_payload),
 and does with that data what the PowerShell does, step for step:
 
@@ -27,7 +27,7 @@ import ipaddress
 import json
 import re
 
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_windows as fw
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw
 
 KEYWORDS = ('localsubnet', 'dns', 'dhcp', 'wins', 'defaultgateway', 'intranet', 'internet', 'remotecorpnetwork',
             'playtodevice', 'intranetremoteaccess')

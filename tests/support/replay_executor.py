@@ -1,6 +1,6 @@
 """A batch executor in Python: the reference implementation of the remote_replay executor contract.
 
-The PowerShell executor (plugins/module_utils/winrelay.py) implements the same contract on a Windows MVE
+The PowerShell executor (plugins/module_utils/windows/relay.py) implements the same contract on a Windows MVE
 server; this one runs the same action lists from this host, so that the replay logic can be tested against
 real servers here. Like the PowerShell step, a TLS handshake accepts any certificate and reports what
 verification found (chain to ca_path or the system store, and the host name).
@@ -14,7 +14,7 @@ import time
 from cryptography import x509
 from cryptography.x509 import verification
 
-from ansible_collections.printfleet.mve.plugins.module_utils import conversation as conv
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
 
 
 def action_from_dict(d):

@@ -14,9 +14,9 @@ import urllib.parse
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import ews_ports
-from ansible_collections.printfleet.mve.plugins.module_utils import ews_profiles
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_pages as ews_ports
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_profiles
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from lab import lab as lab_tool
 from lab import printer_sim
 

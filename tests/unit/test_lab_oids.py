@@ -1,6 +1,6 @@
 """The lab's simulated printers answer the OIDs the collection reads: lab/lab.py types them for its snmpd
-configuration, plugins/module_utils/printer_settings.py declares them; the two must not drift apart."""
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_settings as ps
+configuration, plugins/module_utils/printers/settings.py declares them; the two must not drift apart."""
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as ps
 from lab import lab
 
 

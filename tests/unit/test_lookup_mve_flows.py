@@ -20,7 +20,7 @@ from ansible import constants as C
 from ansible.errors import AnsibleError
 
 from ansible_collections.printfleet.mve.plugins.lookup import mve_flows
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix as pm
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix as pm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAME = 'printfleet.mve.mve_flows'

@@ -19,7 +19,7 @@ import re
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix as pm
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix as pm
 
 # Same location logic as tests/conftest.py (SEED): ../shared/seed beside the clone, or $MVE_SEED_FILE.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

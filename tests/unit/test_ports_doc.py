@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix as pm
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix as pm
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, 'scripts', 'gen_ports_doc.py')

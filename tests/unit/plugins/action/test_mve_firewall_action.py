@@ -26,7 +26,7 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.action import mve_firewall as action_mod
 from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_windows as fw
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw
 from support.fwpolicy_sim import ComError, FwPolicySim
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),

@@ -25,7 +25,7 @@ from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
 from ansible_collections.printfleet.mve.plugins.inventory import printers
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_fleet
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 
 NAME = 'printfleet.mve.printers'
 SECRET = 'Unit-Secret-Community-7'

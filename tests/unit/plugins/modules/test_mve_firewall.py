@@ -13,7 +13,7 @@ import os
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.printfleet.mve.plugins.module_utils import firewall_nft
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.printfleet.mve.plugins.module_utils import port_matrix
-from ansible_collections.printfleet.mve.plugins.module_utils import port_probe
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import mdns_wire
-from ansible_collections.printfleet.mve.plugins.module_utils import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_probe
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import mdns as mdns_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 from ansible_collections.printfleet.mve.plugins.modules import port_check
 
 LOCAL = '127.0.0.1'

@@ -12,8 +12,8 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.printfleet.mve.plugins.module_utils import printer_fleet
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.modules import printer_facts
 
 EXPECTED_SUPPLIES = [

@@ -16,7 +16,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 from pysnmp.proto import rfc1902
 
-from ansible_collections.printfleet.mve.plugins.module_utils import snmp_client
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.modules import printer_snmp
 from support.fake_snmp_agent import make_agent
 

@@ -1,0 +1,519 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Windows Defender Firewall backend of ``mve_firewall``: PowerShell text + pure Python parsers.
+
+Nothing here talks to a host. The action plugin (plugins/action/mve_firewall.py) sends ``read_script()``
+(one round trip), plans on the controller with firewall_plan, and sends ``apply_script()`` (at most one
+round trip). Both scripts are *fixed text plus a JSON payload* (base64, embedded in the script): nothing
+the user wrote is ever interpolated into PowerShell code, and the step is data-driven, so its Python
+reference (tests/support/fwpolicy_sim.py) follows the same contract and is what the unit tests run.
+
+Why the ``HNetCfg.FwPolicy2`` COM object rather than the NetSecurity cmdlets: ``$policy.Rules`` hands out
+every rule of the local policy store with its ports (``LocalPorts``/``RemotePorts``), addresses
+(``RemoteAddresses``), protocol, direction, action and ``Grouping`` as plain properties, in one in-process
+enumeration. ``Get-NetFirewallRule`` goes through CIM (``root/StandardCimv2``, ``MSFT_NetFirewallRule``) and
+keeps ports and addresses in separate associated classes, so getting the same facts needs
+``Get-NetFirewallPortFilter`` and ``Get-NetFirewallAddressFilter`` as well (association queries, per rule
+or for the whole store then joined): on a Windows Server with several hundred rules this is widely reported
+to take seconds where the COM enumeration takes a fraction of one. That claim has NOT been measured by this
+project (there is no Windows host on the build machines): the opt-in Molecule scenario is where to measure
+it (docs/firewall.md). Writes go through COM too (``HNetCfg.FWRule`` + ``$policy.Rules.Add``, property sets
+on live rule objects), so one script does read-modify-write with one object model.
+
+COM facts used (Microsoft's INetFwRule / INetFwPolicy2 documentation): ``Protocol`` 6 TCP, 17 UDP, 256
+any, and it must be set before ``LocalPorts``/``RemotePorts``; ``Direction`` 1 in, 2 out; ``Action`` 0
+block, 1 allow; ``Profiles`` a bit mask (1 domain, 2 private, 4 public, 0x7FFFFFFF all); ports are a
+comma-separated string, ``*`` for any, ``a-b`` ranges, or keywords (``RPC``, ``RPC-EPMap``, ``IPHTTPS``,
+...); addresses are a comma-separated string, ``*`` for any, addresses, ``a/len`` or ``a/mask`` subnets,
+``a-b`` ranges, or keywords (``LocalSubnet``, ``DNS``, ``DHCP``, ``WINS``, ``DefaultGateway``, ...).
+``Rules.Remove(name)`` and ``Rules.Item(name)`` go by *name*, and names are not unique across groups, so
+the apply script never removes by a name it did not make unique itself (see APPLY below).
+
+Ownership: a rule is ours when its ``Grouping`` equals the rule group. The scripts only enumerate,
+change and remove rules with that Grouping; other groups' rules, even of the same name, are never touched.
+The flow ids of a rule live in its ``Description`` (``description()``/``flows_from_description()``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import ipaddress
+import json
+import re
+
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
+
+PROTOCOLS = {'tcp': 6, 'udp': 17}
+PROTOCOL_NAMES = dict((v, k) for k, v in PROTOCOLS.items())
+DIRECTIONS = {'inbound': 1, 'outbound': 2}
+DIRECTION_NAMES = dict((v, k) for k, v in DIRECTIONS.items())
+ACTIONS = {'block': 0, 'allow': 1}
+ACTION_NAMES = dict((v, k) for k, v in ACTIONS.items())
+PROFILES_ALL = 0x7FFFFFFF
+PROFILE_BITS = (('domain', 1), ('private', 2), ('public', 4))
+ANY = '*'
+# The line prefix of the scripts' JSON result, so that progress noise or warnings on stdout cannot confuse
+# the parser.
+MARKER = 'PFMVE-FIREWALL-JSON:'
+DESCRIPTION_TEMPLATE = 'Markvision Enterprise flows: %s (managed by printfleet.mve.mve_firewall)'
+_DESCRIPTION_RE = re.compile(r'Markvision Enterprise flows: ([^()]*?)\s*\(managed by printfleet\.mve')
+# The properties the scripts read and write, in the order the apply script sets them (Protocol before ports).
+COM_PROPERTIES = ('Name', 'Description', 'Grouping', 'Protocol', 'LocalPorts', 'RemotePorts', 'RemoteAddresses',
+                  'Direction', 'Action', 'Profiles', 'Enabled')
+
+
+class WindowsFirewallError(RuntimeError):
+    """The PowerShell step failed, or its output could not be understood."""
+
+    def __init__(self, message, field=None, result=None):
+        super(WindowsFirewallError, self).__init__('%s: %s' % (field, message) if field else message)
+        self.field = field
+        self.result = result
+
+
+# ---- planner model -> COM properties -------------------------------------------------------------------
+
+def description(rule):
+    """The rule's Description: its flow ids, read back by flows_from_description()."""
+    if not rule.get('flows'):
+        return 'Managed by printfleet.mve.mve_firewall'
+    return DESCRIPTION_TEMPLATE % ', '.join(rule['flows'])
+
+
+def flows_from_description(text):
+    match = _DESCRIPTION_RE.search(text or '')
+    if not match:
+        return []
+    return [f.strip() for f in match.group(1).split(',') if f.strip()]
+
+
+def ports_to_windows(ports):
+    """Planner ports ([] = any, ints, 'lo-hi') -> the COM port string."""
+    if not ports:
+        return ANY
+    return ','.join(str(p) for p in ports)
+
+
+def addresses_to_windows(addresses):
+    """Planner scope (['any'] or canonical addresses, networks, 'a-b' ranges) -> the COM address string.
+
+    The planner's canonical forms are all valid Windows syntax as they are: ``10.0.0.5``, ``10.0.0.0/24``,
+    ``10.0.0.10-10.0.0.20``, ``2001:db8::/64``; ``any`` is ``*``. (Windows keywords such as ``LocalSubnet``
+    have no nftables equivalent, so the backend-neutral scopes do not offer them.)
+    """
+    if not addresses or list(addresses) == [firewall_plan.ANY]:
+        return ANY
+    return ','.join(addresses)
+
+
+def to_com(rule, rule_group):
+    """A planner rule -> the dict of COM properties the apply script sets (keys of COM_PROPERTIES)."""
+    if rule['transport'] not in PROTOCOLS:
+        raise WindowsFirewallError('rule %r: transport %r' % (rule['name'], rule['transport']), field='rules')
+    return {
+        'Name': rule['name'],
+        'Description': description(rule),
+        'Grouping': rule_group,
+        'Protocol': PROTOCOLS[rule['transport']],
+        'LocalPorts': ports_to_windows(rule['local_ports']),
+        'RemotePorts': ports_to_windows(rule['remote_ports']),
+        'RemoteAddresses': addresses_to_windows(rule['remote_addresses']),
+        'Direction': DIRECTIONS[rule['direction']],
+        'Action': ACTIONS[rule.get('action', 'allow')],
+        'Profiles': PROFILES_ALL,
+        'Enabled': True,
+    }
+
+
+# ---- COM properties -> planner model --------------------------------------------------------------------
+
+def _split(text):
+    if text is None:
+        return []
+    if isinstance(text, (list, tuple)):
+        text = ','.join(str(t) for t in text)
+    return [t.strip() for t in str(text).split(',') if t.strip()]
+
+
+def ports_from_windows(text):
+    """The COM port string -> planner ports. Keywords (``RPC``...) are kept verbatim, so they never compare
+    equal to a wanted rule (and get replaced)."""
+    tokens = _split(text)
+    if not tokens or ANY in tokens:
+        return []
+    numeric = [t for t in tokens if re.match(r'^\d+(-\d+)?$', t)]
+    keywords = sorted(t for t in tokens if t not in numeric)
+    return firewall_plan.canonical_ports([int(t) if t.isdigit() else t for t in numeric]) + keywords
+
+
+def _address_token(token):
+    """One COM address token -> a planner address item, or None for a keyword."""
+    if '/' in token:
+        try:
+            return str(ipaddress.ip_network(token, strict=False))  # accepts both a/len and a/255.255.255.0
+        except ValueError:
+            return None
+    if '-' in token:
+        first, last = token.split('-', 1)
+        try:
+            ipaddress.ip_address(first.strip())
+            ipaddress.ip_address(last.strip())
+        except ValueError:
+            return None
+        return token
+    try:
+        return str(ipaddress.ip_address(token))
+    except ValueError:
+        return None
+
+
+def addresses_from_windows(text):
+    """The COM address string -> planner scope (``['any']``, or canonical addresses; keywords such as
+    ``LocalSubnet`` are kept verbatim after them, so a hand-edited rule compares unequal and is rewritten)."""
+    tokens = _split(text)
+    if not tokens or ANY in tokens:
+        return [firewall_plan.ANY]
+    items, keywords = [], []
+    for token in tokens:
+        item = _address_token(token)
+        if item is None:
+            keywords.append(token)
+        else:
+            items.append(item)
+    return (firewall_plan.canonical_addresses(items) if items else []) + sorted(keywords)
+
+
+def from_com(com, rule_group):
+    """One rule's COM properties -> the planner model, plus ``enabled``, ``profiles`` and ``description``."""
+    protocol = com.get('Protocol')
+    transport = PROTOCOL_NAMES.get(protocol, 'protocol %s' % protocol)
+    flows = flows_from_description(com.get('Description'))
+    profiles = com.get('Profiles')
+    return {
+        'name': com.get('Name') or '',
+        'group': com.get('Grouping') if com.get('Grouping') is not None else rule_group,
+        'direction': DIRECTION_NAMES.get(com.get('Direction'), 'direction %s' % com.get('Direction')),
+        'transport': transport,
+        'local_ports': ports_from_windows(com.get('LocalPorts')),
+        'remote_ports': ports_from_windows(com.get('RemotePorts')),
+        'remote_addresses': addresses_from_windows(com.get('RemoteAddresses')),
+        'action': ACTION_NAMES.get(com.get('Action'), 'action %s' % com.get('Action')),
+        'role': None,
+        'flows': flows,
+        'enabled': bool(com.get('Enabled')),
+        'profiles': 'all' if profiles is not None and (int(profiles) & 7) == 7 else
+        ', '.join(n for n, bit in PROFILE_BITS if int(profiles or 0) & bit) or 'none',
+        'description': com.get('Description'),
+    }
+
+
+def planner_view(rule):
+    """A read rule as the planner compares it: the model's fields, plus ``enabled``/``profiles`` only when
+    they differ from what the module writes (``True``/``all``), so an untouched rule compares equal to the
+    wanted one and a disabled or narrowed one is updated (firewall_plan.OPTIONAL_SPEC)."""
+    out = dict((k, rule[k]) for k in firewall_plan.RULE_FIELDS if k in rule)
+    for key, default in firewall_plan.OPTIONAL_SPEC:
+        if key in rule and rule[key] != default:
+            out[key] = rule[key]
+    return out
+
+
+# ---- output parsing ---------------------------------------------------------------------------------------
+
+def result_json(stdout, what='read'):
+    """The JSON object a step printed after MARKER (the last one), parsed."""
+    text = stdout.decode('utf-8', 'replace') if isinstance(stdout, bytes) else (stdout or '')
+    lines = [line[len(MARKER):] for line in text.splitlines() if line.startswith(MARKER)]
+    if not lines:
+        raise WindowsFirewallError('the %s step printed no result: %s' % (what, text.strip()[:500]))
+    try:
+        return json.loads(lines[-1])
+    except ValueError as exc:
+        raise WindowsFirewallError('the %s step printed unreadable JSON: %s' % (what, exc))
+
+
+def _as_list(value):
+    """ConvertTo-Json in Windows PowerShell 5.1 may turn a one-element array into the element, none into null."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    return list(value)
+
+
+def default_outbound_action(profiles):
+    """``block`` when a current profile with the firewall on blocks outbound by default, else ``allow``."""
+    current = [p for p in profiles if p.get('current')]
+    for profile in current:
+        if profile.get('enabled') and profile.get('default_outbound_action') == 'block':
+            return 'block'
+    return 'allow'
+
+
+def parse_read(data, rule_group='printfleet.mve'):
+    """The read step's output (stdout text, or the parsed dict) -> what the action plugin needs.
+
+    Returns ``rules`` (ours, planner model with ``enabled``, ``profiles``, ``description``), ``profiles``
+    (``name``, ``current``, ``enabled``, ``default_inbound_action``, ``default_outbound_action``),
+    ``default_outbound_action`` (for ``outbound: auto``), ``dynamic_ports`` ((lo, hi) or None) and
+    ``rule_count`` (all rules the host has, for the record).
+    """
+    if not isinstance(data, dict):
+        data = result_json(data, 'read')
+    if data.get('error'):
+        raise WindowsFirewallError('reading the firewall rules failed on the Windows host: %s' % data['error'])
+    rules = []
+    for com in _as_list(data.get('rules')):
+        if com.get('Grouping') != rule_group:  # the script filters already; never trust more than we asked
+            continue
+        rules.append(from_com(com, rule_group))
+    profiles = []
+    for profile in _as_list(data.get('profiles')):
+        profiles.append({
+            'name': profile.get('name'),
+            'current': bool(profile.get('current')),
+            'enabled': bool(profile.get('enabled')),
+            'default_inbound_action': ACTION_NAMES.get(profile.get('default_inbound_action'), 'block'),
+            'default_outbound_action': ACTION_NAMES.get(profile.get('default_outbound_action'), 'allow'),
+        })
+    dynamic = data.get('dynamic_ports') or {}
+    dynamic_ports = None
+    if dynamic.get('start') and dynamic.get('count'):
+        start, count = int(dynamic['start']), int(dynamic['count'])
+        if 0 < start and start + count - 1 <= 65535 and count > 0:
+            dynamic_ports = (start, start + count - 1)
+    return {'rules': rules, 'profiles': profiles, 'default_outbound_action': default_outbound_action(profiles),
+            'dynamic_ports': dynamic_ports, 'rule_count': data.get('rule_count')}
+
+
+def parse_apply(data):
+    """The apply step's output -> dict: ``ok``, ``done`` (steps applied: {step, op, name}), and on a failure
+    ``failed_step``, ``error``, ``rolled_back`` (undo steps that worked) and ``rollback_errors``."""
+    if not isinstance(data, dict):
+        data = result_json(data, 'apply')
+    out = {'ok': bool(data.get('ok')), 'done': _as_list(data.get('done')),
+           'failed_step': data.get('failed_step'), 'error': data.get('error'),
+           'rolled_back': _as_list(data.get('rolled_back')), 'rollback_errors': _as_list(data.get('rollback_errors'))}
+    return out
+
+
+# ---- payloads and scripts --------------------------------------------------------------------------------
+
+def _embed(script, payload):
+    blob = base64.b64encode(json.dumps(payload, sort_keys=True).encode('utf-8')).decode('ascii')
+    return script.replace('@@PAYLOAD@@', blob)
+
+
+def decode_payload(script):
+    """The JSON payload embedded in one of these scripts (the tests' fake connection uses it, so can you)."""
+    match = re.search(r"FromBase64String\('([A-Za-z0-9+/=]*)'\)", script)
+    if not match:
+        raise ValueError('no payload in this script')
+    return json.loads(base64.b64decode(match.group(1)).decode('utf-8'))
+
+
+def apply_payload(changes, rule_group):
+    """The planner's change list -> the apply step's data: one step per change, in the plan's order.
+
+    ``add`` and ``update`` carry the full COM properties to set (``rule``); ``update`` and ``remove`` carry
+    the rule as it was read (``before``, for the record: the script snapshots the live rule itself before
+    touching it and rolls back to that snapshot).
+    """
+    group = firewall_plan.validate_rule_group(rule_group)
+    steps = []
+    for change in changes:
+        if change['action'] not in ('add', 'update', 'remove'):
+            raise WindowsFirewallError('change %r: action %r' % (change['name'], change['action']))
+        step = {'op': change['action'], 'name': change['name']}
+        if change['action'] in ('add', 'update'):
+            step['rule'] = to_com(change['after'], group)
+        if change['action'] in ('update', 'remove') and change.get('before') is not None:
+            step['before'] = to_com_loose(change['before'], group)
+        steps.append(step)
+    return {'group': group, 'steps': steps}
+
+
+def to_com_loose(rule, rule_group):
+    """Best-effort COM view of a read rule (for the record in the payload; fields the model could not map
+    stay as read)."""
+    try:
+        com = to_com(rule, rule_group)
+    except (KeyError, WindowsFirewallError):
+        com = {'Name': rule.get('name'), 'Grouping': rule_group}
+    com['Enabled'] = rule.get('enabled', True)
+    return com
+
+
+_COMMON = r'''
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$req = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('@@PAYLOAD@@')) | ConvertFrom-Json
+$group = [string]$req.group
+# The result goes to the pipeline (stdout with WinRM; the output stream with PSRP, which has no console).
+function Out-Result($value) {
+    Write-Output ('PFMVE-FIREWALL-JSON:' + (ConvertTo-Json -InputObject $value -Depth 6 -Compress))
+}
+function Get-RuleState($r) {
+    [ordered]@{
+        Name = $r.Name; Description = $r.Description; Grouping = $r.Grouping; Protocol = [int]$r.Protocol
+        LocalPorts = $r.LocalPorts; RemotePorts = $r.RemotePorts; RemoteAddresses = $r.RemoteAddresses
+        Direction = [int]$r.Direction; Action = [int]$r.Action; Profiles = [int]$r.Profiles; Enabled = [bool]$r.Enabled
+    }
+}
+'''
+
+_READ = r'''
+# pfmve-firewall: read
+# One enumeration of the local policy store through COM; only rules whose Grouping is ours are returned.
+try {
+    $policy = New-Object -ComObject HNetCfg.FwPolicy2
+    $rules = New-Object System.Collections.ArrayList
+    $count = 0
+    foreach ($r in $policy.Rules) {
+        $count++
+        if ($r.Grouping -ceq $group) { [void]$rules.Add((Get-RuleState $r)) }
+    }
+    $current = [int]$policy.CurrentProfileTypes
+    $profiles = @()
+    foreach ($p in @(@{ name = 'domain'; bit = 1 }, @{ name = 'private'; bit = 2 }, @{ name = 'public'; bit = 4 })) {
+        $profiles += [ordered]@{
+            name = $p.name; current = (($current -band $p.bit) -ne 0)
+            enabled = [bool]$policy.FirewallEnabled($p.bit)
+            default_inbound_action = [int]$policy.DefaultInboundAction($p.bit)
+            default_outbound_action = [int]$policy.DefaultOutboundAction($p.bit)
+        }
+    }
+    # The TCP dynamic port range (active-mode FTP data arrives there); optional, the planner has a default.
+    $dynamic = $null
+    try {
+        $s = @(Get-NetTCPSetting -ErrorAction Stop | Where-Object { $_.DynamicPortRangeStartPort -gt 0 })[0]
+        if ($s) { $dynamic = @{ start = [int]$s.DynamicPortRangeStartPort; count = [int]$s.DynamicPortRangeNumberOfPorts } }
+    } catch { }
+    Out-Result ([ordered]@{ group = $group; rules = @($rules.ToArray()); profiles = $profiles
+                            dynamic_ports = $dynamic; rule_count = $count })
+} catch {
+    Out-Result @{ group = $group; error = $_.Exception.Message }
+}
+'''
+
+_APPLY = r'''
+# pfmve-firewall: apply
+# Applies the planner's steps in order, touching only rules whose Grouping is ours. On a failure at step k,
+# undoes steps k..1 in reverse order from the before-state snapshots kept below, so nothing is half-applied.
+$policy = New-Object -ComObject HNetCfg.FwPolicy2
+function New-TempName([string]$name) { return "$name [pfmve $([guid]::NewGuid().ToString('N'))]" }
+# Rules.Remove() goes by name and names are not unique across groups: rename the live rule object (ours)
+# to a fresh unique name first, so that Remove() can only hit that one rule.
+function Remove-Ours($r) {
+    $name = $r.Name
+    $tmp = New-TempName $name
+    $r.Name = $tmp
+    try { $policy.Rules.Remove($tmp) } catch { $r.Name = $name; throw }
+}
+function Set-RuleState($r, $s) {
+    # Protocol must be set before the ports (INetFwRule documentation).
+    $r.Description = [string]$s.Description
+    $r.Grouping = $group
+    $r.Protocol = [int]$s.Protocol
+    if ($null -ne $s.LocalPorts) { $r.LocalPorts = [string]$s.LocalPorts }
+    if ($null -ne $s.RemotePorts) { $r.RemotePorts = [string]$s.RemotePorts }
+    $r.RemoteAddresses = [string]$s.RemoteAddresses
+    $r.Direction = [int]$s.Direction
+    $r.Action = [int]$s.Action
+    $r.Profiles = [int]$s.Profiles
+    $r.Enabled = [bool]$s.Enabled
+}
+# Adds a rule under a unique temporary name, takes the live object back by that name, then renames it:
+# the returned object is the one rule this run created, whatever other rules share its name.
+function Add-Rule($s) {
+    $new = New-Object -ComObject HNetCfg.FWRule
+    $tmp = New-TempName ([string]$s.Name)
+    $new.Name = $tmp
+    Set-RuleState $new $s
+    $policy.Rules.Add($new)
+    $live = $policy.Rules.Item($tmp)
+    $live.Name = [string]$s.Name
+    return $live
+}
+# Case-sensitive, like the planner (a PowerShell @{} literal would not be).
+$ours = New-Object System.Collections.Hashtable
+foreach ($r in $policy.Rules) {
+    if ($r.Grouping -ceq $group) {
+        if (-not $ours.ContainsKey($r.Name)) { $ours[$r.Name] = New-Object System.Collections.ArrayList }
+        [void]$ours[$r.Name].Add($r)
+    }
+}
+$undo = New-Object System.Collections.ArrayList
+$done = New-Object System.Collections.ArrayList
+$k = 0
+$result = [ordered]@{ ok = $true; group = $group }
+try {
+    foreach ($s in $req.steps) {
+        $k++
+        $name = [string]$s.name
+        switch ([string]$s.op) {
+            'add' {
+                $live = Add-Rule $s.rule
+                [void]$undo.Add(@{ op = 'add'; name = $name; rule = $live })
+            }
+            'update' {
+                # The first of ours by that name (duplicates are removed from the end, see remove).
+                if (-not $ours.ContainsKey($name) -or $ours[$name].Count -eq 0) { throw "rule '$name' of group $group is gone" }
+                $r = $ours[$name][0]
+                [void]$undo.Add(@{ op = 'update'; name = $name; rule = $r; before = (Get-RuleState $r) })
+                Set-RuleState $r $s.rule
+            }
+            'remove' {
+                if (-not $ours.ContainsKey($name) -or $ours[$name].Count -eq 0) { throw "rule '$name' of group $group is gone" }
+                $r = $ours[$name][$ours[$name].Count - 1]
+                $before = Get-RuleState $r
+                Remove-Ours $r
+                $ours[$name].RemoveAt($ours[$name].Count - 1)
+                [void]$undo.Add(@{ op = 'remove'; name = $name; before = $before })
+            }
+            default { throw "unknown step $($s.op)" }
+        }
+        [void]$done.Add([ordered]@{ step = $k; op = [string]$s.op; name = $name })
+    }
+} catch {
+    $result.ok = $false
+    $result.failed_step = $k
+    $result.error = $_.Exception.Message
+    $rolled = New-Object System.Collections.ArrayList
+    $rollbackErrors = New-Object System.Collections.ArrayList
+    for ($i = $undo.Count - 1; $i -ge 0; $i--) {
+        $u = $undo[$i]
+        try {
+            switch ($u.op) {
+                'add' { Remove-Ours $u.rule }
+                'update' { Set-RuleState $u.rule $u.before }
+                'remove' { [void](Add-Rule $u.before) }
+            }
+            [void]$rolled.Add([ordered]@{ op = $u.op; name = $u.name })
+        } catch {
+            [void]$rollbackErrors.Add([ordered]@{ op = $u.op; name = $u.name; error = $_.Exception.Message })
+        }
+    }
+    $result.rolled_back = @($rolled.ToArray())
+    $result.rollback_errors = @($rollbackErrors.ToArray())
+}
+$result.done = @($done.ToArray())
+Out-Result $result
+'''
+
+
+def read_script(rule_group):
+    """PowerShell (5.1 and 7) that prints, after MARKER, one JSON object: ``rules`` (the COM properties of
+    every rule whose Grouping is ``rule_group``, enumerated once), ``profiles`` (per profile: current,
+    firewall enabled, default inbound/outbound action as COM ints), ``dynamic_ports`` and ``rule_count``."""
+    return _embed(_COMMON + _READ, {'group': firewall_plan.validate_rule_group(rule_group)})
+
+
+def apply_script(changes, rule_group):
+    """PowerShell that applies the planner's ``changes`` in one run (see apply_payload for the data) and
+    prints, after MARKER, ``ok``, ``done`` and, on a failure, ``failed_step``, ``error``, ``rolled_back``
+    and ``rollback_errors``."""
+    return _embed(_COMMON + _APPLY, apply_payload(changes, rule_group))
