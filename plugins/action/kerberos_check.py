@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import kerberos as kerberos_check
 from ansible_collections.printfleet.mve.plugins.plugin_utils.dependency_action import DependencyCheckAction
 
 
 class ActionModule(DependencyCheckAction):
     MODULE = 'kerberos_check'
+    CHECK = kerberos_check

@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import ldap as ldap_check
 from ansible_collections.printfleet.mve.plugins.plugin_utils.dependency_action import DependencyCheckAction
 
 
 class ActionModule(DependencyCheckAction):
     MODULE = 'ldap_check'
+    CHECK = ldap_check

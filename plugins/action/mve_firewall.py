@@ -25,7 +25,6 @@ import json
 import os
 import re
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -33,7 +32,7 @@ from ansible.utils.display import Display
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
-from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as firewall_converge
 
 # Reads the step's script from stdin and runs it: the script never goes on a command line.
 _BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
@@ -83,10 +82,10 @@ class ActionModule(ActionBase):
     def run_windows(self, args, check_mode=False, diff=False):
         """Validate, read (1 round trip), plan, apply (0 or 1 round trip). Returns the task result."""
         self.round_trips = 0
-        validation = ArgumentSpecValidator(mve_firewall.argument_spec()).validate(args)
-        if validation.error_messages:
-            return _fail('; '.join(validation.error_messages), round_trips=0)
-        params = validation.validated_parameters
+        validation = firewall_converge.ARGUMENT_SPEC.validate(args)
+        if validation.errors:
+            return _fail(validation.message, round_trips=0)
+        params = validation.params
         if params['backend'] == 'nftables':
             return _fail('backend: nftables manages a Linux host\'s nftables; this host was reached over a '
                          'PowerShell (WinRM/PSRP) connection: use backend: windows or auto', 'backend', round_trips=0)
@@ -96,9 +95,9 @@ class ActionModule(ActionBase):
                          'unsolicited inbound connections by default (DefaultInboundAction), and this module only '
                          'manages allow rules of its group; refused, nothing changed', 'enforce', round_trips=0)
         try:
-            group = mve_firewall.prepare(params)
+            group = firewall_converge.prepare(params)
             if state != 'absent' and params['outbound'] != 'auto':
-                validate_windows_names(mve_firewall.wanted(params, None))
+                validate_windows_names(firewall_converge.wanted(params, None))
         except (firewall_plan.PlanError, port_matrix.MatrixError) as exc:
             return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=0)
 
@@ -109,7 +108,7 @@ class ActionModule(ActionBase):
         except firewall_windows.WindowsFirewallError as exc:
             return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
         try:
-            want = mve_firewall.wanted(params, read['default_outbound_action'],
+            want = firewall_converge.wanted(params, read['default_outbound_action'],
                                        read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
             validate_windows_names(want)
             have = firewall_plan.annotate([firewall_windows.planner_view(r) for r in read['rules']], want)

@@ -7,8 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import smtp as smtp_check
 from ansible_collections.printfleet.mve.plugins.plugin_utils.dependency_action import DependencyCheckAction
 
 
 class ActionModule(DependencyCheckAction):
     MODULE = 'smtp_check'
+    CHECK = smtp_check

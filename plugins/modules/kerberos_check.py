@@ -276,49 +276,19 @@ kdc:
           sample: null
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import kerberos as kerberos_check
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import kerberos as kerberos_wire
 
 
-def argument_spec():
-    return dependency_check.argument_spec(
-        realm=dict(type='str', required=True),
-        principal=dict(type='str', default=kerberos_wire.DEFAULT_PRINCIPAL),
-        transport=dict(type='str', default='both', choices=list(kerberos_wire.TRANSPORTS)),
-        max_skew=dict(type='float', default=kerberos_wire.DEFAULT_MAX_SKEW),
-        require_principal=dict(type='bool', default=False),
-    )
-
-
-def check_params(params):
-    """Validated copy of the module parameters for the conversation. Raises CheckInputError / KerberosInputError."""
-    dependency_check.validate_common(params)
-    if params['max_skew'] is not None and not params['max_skew'] > 0:
-        raise dependency_check.CheckInputError('max_skew: must be a number of seconds above 0, got %r'
-                                               % (params['max_skew'],))
-    realm = kerberos_wire.validate_realm(params['realm'])
-    kerberos_wire.split_principal(params['principal'], realm)
-    checked = dict(params)
-    checked['port'] = dependency_check.resolve_port(params.get('port'), kerberos_wire.FLOW_ID)
-    # Kerberos has no TLS: validate_certs and ca_path are accepted for uniformity and set aside.
-    checked['validate_certs'], checked['ca_path'] = False, None
-    return checked
-
-
-def prepare(params, check_mode=False, local_fqdn=None):
-    """Validated params and the conversation; shared with the action plugin (Windows vantage point)."""
-    checked = check_params(params)
-    return kerberos_wire.kerberos_conversation(checked), checked
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = kerberos_check.ARGUMENT_SPEC.create_module()
     if not kerberos_wire.HAS_PYASN1:
         module.fail_json(msg=missing_required_lib('pyasn1'), exception=kerberos_wire.PYASN1_IMPORT_ERROR)
     try:
-        conv, params = prepare(module.params)
+        conv, params = kerberos_check.prepare(module.params)
     except (dependency_check.CheckInputError, kerberos_wire.KerberosInputError) as exc:
         module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
     out = dependency_check.run(conv, params)

@@ -300,44 +300,20 @@ search:
       sample: CN=Jane Doe,OU=Staff,DC=example,DC=com
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import ldap as ldap_check
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import ldap as ldap_wire
-from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
-
-
-def argument_spec():
-    return dependency_check.argument_spec(
-        encryption=dict(type='str', choices=list(ldap_wire.ENCRYPTIONS), default='none'),
-        bind_dn=dict(type='str'),
-        bind_password=dict(type='str', no_log=True),
-        search_base=dict(type='str'),
-        search_scope=dict(type='str', choices=list(ldap_wire.SCOPES), default='base'),
-        search_filter=dict(type='str', default='(objectClass=*)'),
-    )
-
-
-def prepare(params, check_mode=False, local_fqdn=None):
-    """Validated options and the conversation; shared with the action plugin (Windows vantage point).
-    Raises CheckInputError naming the field."""
-    params = dict(params)
-    dependency_check.validate_common(params)
-    try:
-        params['port'] = dependency_check.resolve_port(params.get('port'), ldap_wire.FLOWS[params['encryption']])
-        options = ldap_wire.validate(params)
-    except (ldap_wire.LdapInputError, port_matrix.MatrixError) as exc:
-        raise dependency_check.CheckInputError(str(exc))
-    return ldap_wire.ldap_conversation(options), params
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = ldap_check.ARGUMENT_SPEC.create_module()
     if not ldap_wire.HAS_PYASN1:
         module.fail_json(msg=missing_required_lib('pyasn1 and pyasn1-modules', reason='for the LDAP encoding'),
                          exception=ldap_wire.PYASN1_IMPORT_ERROR)
     try:
-        conv, params = prepare(module.params)
+        conv, params = ldap_check.prepare(module.params)
     except dependency_check.CheckInputError as exc:
         module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
     try:

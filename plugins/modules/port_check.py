@@ -474,12 +474,12 @@ summary:
       sample: 412.5
 '''
 
-import copy
 import time
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_check
 from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_probe
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import mdns as mdns_wire
@@ -493,53 +493,15 @@ _LIBRARIES = {
 }
 
 
-def argument_spec():
-    target_options = dict(
-        host=dict(type='str', required=True),
-        port=dict(type='int', required=True),
-        transport=dict(type='str', default='tcp', choices=list(port_probe.TRANSPORTS)),
-        probe=dict(type='str', default='none', choices=list(port_probe.PROBES)),
-        tls=dict(type='bool', default=False),
-        server_name=dict(type='str'),
-    )
-    target_options.update(copy.deepcopy(snmp_wire.SNMP_ARGSPEC_OPTIONS))
-    spec = dict(
-        targets=dict(type='list', elements='dict', default=[], options=target_options),
-        features=dict(type='dict'),
-        peers=dict(type='dict'),
-        vantage=dict(type='str', default='mve_server', choices=list(port_matrix.ENDPOINTS)),
-        timeout=dict(type='float', default=port_probe.DEFAULT_TIMEOUT),
-        retries=dict(type='int', default=port_probe.DEFAULT_RETRIES),
-        concurrency=dict(type='int', default=port_probe.DEFAULT_CONCURRENCY),
-        validate_certs=dict(type='bool', default=True),
-        ca_path=dict(type='path'),
-    )
-    spec.update(copy.deepcopy(snmp_wire.SNMP_ARGSPEC_OPTIONS))
-    return spec
 
 
-def build_targets(params):
-    """All targets (explicit, then matrix-derived), validated and normalized. Raises ValueError subclasses."""
-    snmp_defaults = dict((k, params.get(k)) for k in snmp_wire.SNMP_OPTION_NAMES)
-    port_probe.validate_options(params['timeout'], params['retries'], params['concurrency'])
-    explicit = []
-    for t in params.get('targets') or []:
-        explicit.append(dict((k, v) for k, v in t.items() if v is not None))
-    derived = []
-    if params.get('features') is not None:
-        port_matrix.normalize_features(params['features'])
-    if params.get('peers'):
-        derived = port_probe.targets_from_matrix(params.get('features'), params['peers'], params['vantage'])
-    targets = explicit + derived
-    port_probe.validate_targets(targets, snmp_defaults)
-    return targets, snmp_defaults
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = port_check.ARGUMENT_SPEC.create_module()
     params = module.params
     try:
-        targets, snmp_defaults = build_targets(params)
+        targets, snmp_defaults = port_check.build_targets(params)
     except (port_probe.TargetError, port_matrix.MatrixError) as exc:
         module.fail_json(msg=str(exc), field=exc.field)
 

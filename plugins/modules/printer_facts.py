@@ -171,24 +171,15 @@ summary:
   sample: {total: 1000, reachable: 999, unreachable: 1, errors: {timeout: 1}, elapsed_ms: 812.4}
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 
-def argument_spec():
-    spec = snmp_client.argument_spec(host=False)
-    spec.update(
-        printers=dict(type='list', elements='str'),  # the action plugin fills it in when omitted
-        concurrency=dict(type='int', default=printer_fleet.DEFAULT_CONCURRENCY),
-    )
-    return spec
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = printer_fleet.ARGUMENT_SPEC.create_module()
     if not snmp_wire.HAS_PYSNMP:
         module.fail_json(msg=missing_required_lib('pysnmp'), exception=snmp_wire.PYSNMP_IMPORT_ERROR)
     params = dict(module.params)

@@ -222,34 +222,15 @@ error_kind:
 
 import asyncio
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_ops as printer_ops
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 
-def argument_spec():
-    spec = snmp_client.argument_spec()
-    spec['host']['required'] = False
-    spec.update(
-        printers=dict(type='list', elements='str'),
-        concurrency=dict(type='int', default=64),
-        get=dict(type='list', elements='str', default=[]),
-        walk=dict(type='list', elements='str', default=[]),
-        set=dict(type='list', elements='dict', default=[], options=dict(
-            oid=dict(type='str'),
-            name=dict(type='str'),
-            value=dict(type='raw', required=True),
-            type=dict(type='str'),
-        )),
-    )
-    return spec
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           required_one_of=[('host', 'printers')], mutually_exclusive=[('host', 'printers')])
+    module = printer_ops.ARGUMENT_SPEC.create_module()
     if not snmp_wire.HAS_PYSNMP:
         module.fail_json(msg=missing_required_lib('pysnmp'), exception=snmp_wire.PYSNMP_IMPORT_ERROR)
     params = dict(module.params)

@@ -334,46 +334,17 @@ tls:
       sample: 'certificate verify failed: certificate has expired (X509 error 10)'
 '''
 
-import socket
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
-from ansible_collections.printfleet.mve.plugins.module_utils.protocols import smtp as smtp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import smtp as smtp_check
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 
 
-def argument_spec():
-    return dependency_check.argument_spec(
-        encryption=dict(type='str', choices=list(smtp_wire.ENCRYPTIONS), default='starttls'),
-        username=dict(type='str'),
-        password=dict(type='str', no_log=True),
-        helo_name=dict(type='str'),
-        mail_from=dict(type='str'),
-        send_to=dict(type='list', elements='str'),
-        subject=dict(type='str'),
-    )
-
-
-def prepare(params, check_mode=False, local_fqdn=None):
-    """Validated params and the conversation (raises ValueError naming the field). Shared with the action
-    plugin, which runs the same conversation from a Windows host (``local_fqdn``: that host's name)."""
-    params = dict(params)
-    if not params.get('helo_name'):
-        params['helo_name'] = smtp_wire.default_helo_name(local_fqdn or socket.getfqdn())
-    params = smtp_wire.validate_params(params)
-    # Check mode proves sender and recipients but stops before DATA: nothing is sent.
-    params['dry_run'] = bool(check_mode)
-    if params['encryption'] != 'none':
-        conversation.client_context(params['validate_certs'], params.get('ca_path'))
-    return smtp_wire.smtp_conversation(params), params
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = smtp_check.ARGUMENT_SPEC.create_module()
     try:
-        conv, params = prepare(module.params, check_mode=module.check_mode)
+        conv, params = smtp_check.prepare(module.params, check_mode=module.check_mode)
     except ValueError as exc:  # CheckInputError, or a ca_path that cannot be loaded
         module.fail_json(msg=str(exc))
     if params['encryption'] != 'none' and not tls_facts.HAS_CRYPTOGRAPHY:

@@ -16,10 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
 import time
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -34,11 +32,13 @@ _BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
 
 
 class DependencyCheckAction(ActionBase):
-    """Subclasses set MODULE (e.g. ``smtp_check``). The module exposes ``argument_spec()``,
+    """Subclasses set MODULE (e.g. ``smtp_check``) and CHECK, the check's module_utils
+    (``module_utils/checks/<name>.py``), which exposes ``ARGUMENT_SPEC`` (shared with the module),
     ``prepare(params, check_mode, local_fqdn) -> (conversation, params)`` and optionally
     ``remote_finish(params, out) -> out`` for what cannot run on Windows."""
 
     MODULE = None
+    CHECK = None
     _requires_connection = True
 
     def _on_windows(self):
@@ -59,13 +59,12 @@ class DependencyCheckAction(ActionBase):
 
     def run_remote(self, args, execute_batch, check_mode=False, local_fqdn=None):
         """Validate ``args`` with the module's spec, run its conversation through ``execute_batch``."""
-        module = importlib.import_module('ansible_collections.printfleet.mve.plugins.modules.' + self.MODULE)
-        validation = ArgumentSpecValidator(module.argument_spec()).validate(args)
-        secrets = validation._no_log_values  # pylint: disable=protected-access
-        if validation.error_messages:
-            return remove_values({'failed': True, 'changed': False,
-                                  'msg': '; '.join(validation.error_messages)}, secrets)
-        params = validation.validated_parameters
+        module = self.CHECK
+        validation = module.ARGUMENT_SPEC.validate(args)
+        secrets = validation.secrets
+        if validation.errors:
+            return remove_values({'failed': True, 'changed': False, 'msg': validation.message}, secrets)
+        params = validation.params
         try:
             dependency_check.validate_common(params)
             ca_pem = self._read_ca(params.get('ca_path'))

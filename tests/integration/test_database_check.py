@@ -31,7 +31,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.checks import depen
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import firebird as firebird_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import tds as tds_wire
-from ansible_collections.printfleet.mve.plugins.modules import database_check
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
 
 # the firebird fixture, used by name
 from firebird_server import firebird  # noqa: F401 pylint: disable=unused-import

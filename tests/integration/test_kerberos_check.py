@@ -316,7 +316,7 @@ def test_module_vvvv_reveals_nothing_sensitive(kdc, ansible_module):
 
 
 def test_module_params_default_port_from_matrix_and_tls_options_set_aside():
-    from ansible_collections.printfleet.mve.plugins.modules import kerberos_check
+    from ansible_collections.printfleet.mve.plugins.module_utils.checks import kerberos as kerberos_check
     from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
     params = dict(host='dc01.example.com', port=None, timeout=5.0, validate_certs=True, ca_path='/nonexistent',
                   fail_on_error=True, realm='EXAMPLE.COM', principal='svc-mve', transport='both', max_skew=300.0,
@@ -324,6 +324,6 @@ def test_module_params_default_port_from_matrix_and_tls_options_set_aside():
     checked = kerberos_check.check_params(params)
     assert checked['port'] == port_matrix.get_flow('directory.kerberos')['destination_port']
     assert checked['validate_certs'] is False and checked['ca_path'] is None
-    assert set(kerberos_check.argument_spec()) >= {'host', 'port', 'timeout', 'validate_certs', 'ca_path',
+    assert set(kerberos_check.ARGUMENT_SPEC.argument_spec) >= {'host', 'port', 'timeout', 'validate_certs', 'ca_path',
                                                    'fail_on_error', 'realm', 'principal', 'transport', 'max_skew',
                                                    'require_principal'}

@@ -37,7 +37,7 @@ from labtools import BIN, ROOT, ansible_env
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
-from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as mve_firewall
 
 SRV_OK, OK = '198.18.0.1', '198.18.0.2'
 SRV_BAD, BAD = '198.18.0.5', '198.18.0.6'

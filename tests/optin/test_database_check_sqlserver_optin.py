@@ -13,7 +13,7 @@ import os
 import re
 import uuid
 
-from ansible_collections.printfleet.mve.plugins.modules import database_check
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
 
 ENV = os.environ
 HOST = ENV['PFMVE_SQLSERVER_HOST']

@@ -25,6 +25,7 @@ __metaclass__ = type
 import asyncio
 import time
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
 from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_probe
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as printer_settings
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
@@ -96,3 +97,15 @@ def summarize(printers, elapsed_ms):
             kinds[p['error_kind']] = kinds.get(p['error_kind'], 0) + 1
     return {'total': len(printers), 'reachable': reachable, 'unreachable': len(printers) - reachable,
             'errors': kinds, 'elapsed_ms': elapsed_ms}
+
+
+def _argument_spec():
+    spec = snmp_client.argument_spec(host=False)
+    spec.update(
+        printers=dict(type='list', elements='str'),  # the action plugin fills it in when omitted
+        concurrency=dict(type='int', default=DEFAULT_CONCURRENCY),
+    )
+    return spec
+
+
+ARGUMENT_SPEC = ArgumentSpec(_argument_spec())

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import asyncio
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as printer_settings
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 
@@ -113,3 +114,25 @@ async def run_fleet(params, hosts, check_mode, concurrency=64):
 
     pairs = await asyncio.gather(*(one(h) for h in hosts))
     return dict(pairs)
+
+
+def _argument_spec():
+    spec = snmp_client.argument_spec()
+    spec['host']['required'] = False
+    spec.update(
+        printers=dict(type='list', elements='str'),
+        concurrency=dict(type='int', default=64),
+        get=dict(type='list', elements='str', default=[]),
+        walk=dict(type='list', elements='str', default=[]),
+        set=dict(type='list', elements='dict', default=[], options=dict(
+            oid=dict(type='str'),
+            name=dict(type='str'),
+            value=dict(type='raw', required=True),
+            type=dict(type='str'),
+        )),
+    )
+    return spec
+
+
+ARGUMENT_SPEC = ArgumentSpec(_argument_spec(), required_one_of=[('host', 'printers')],
+                             mutually_exclusive=[('host', 'printers')])

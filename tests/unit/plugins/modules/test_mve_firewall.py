@@ -14,6 +14,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge
 from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -38,14 +39,14 @@ def nft(monkeypatch):
         state['applied'].append(data)
         return state['apply_rc'], '', 'Error: boom' if state['apply_rc'] else ''
 
-    real_select = mve_firewall.select_backend
+    real_select = converge.select_backend
 
     def select(module):
         if module.params['backend'] == 'windows':
             return real_select(module)  # fails before nft is looked for
         return firewall_nft.NftablesBackend(runner, module.params['rule_group'],
                                             dynamic_ports_reader=lambda: (32768, 60999))
-    monkeypatch.setattr(mve_firewall, 'select_backend', select)
+    monkeypatch.setattr(converge, 'select_backend', select)
     monkeypatch.delenv('SSH_CONNECTION', raising=False)
     return state
 

@@ -17,6 +17,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import mdns as mdns_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_check as port_check_options
 from ansible_collections.printfleet.mve.plugins.modules import port_check
 
 LOCAL = '127.0.0.1'
@@ -178,7 +179,7 @@ def _compare(doc_options, spec, path='options'):
 
 def test_documentation_matches_argument_spec():
     doc = yaml.safe_load(port_check.DOCUMENTATION)
-    _compare(doc['options'], port_check.argument_spec())
+    _compare(doc['options'], port_check_options.ARGUMENT_SPEC.argument_spec)
     assert doc['version_added'] == '0.1.0'
     assert doc['attributes']['check_mode']['support'] == 'full'
     assert doc['attributes']['diff_mode']['support'] == 'none'

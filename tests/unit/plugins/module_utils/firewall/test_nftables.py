@@ -22,7 +22,7 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as fn
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as fp
-from ansible_collections.printfleet.mve.plugins.modules import mve_firewall
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as mve_firewall
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                         'fixtures', 'nft')
