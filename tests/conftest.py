@@ -22,8 +22,10 @@ if _TESTS not in sys.path:
 # above changes order.
 if ROOT not in sys.path:
     sys.path.append(ROOT)
-# Seed (vendor table) location: ../shared/seed beside the clone, as in CI.
-SEED = os.environ.get('MVE_SEED_FILE') or os.path.join(
+# Seed (vendor table): the in-repo transcription is what tests check against; SEED_ORIGINAL is the original
+# (../shared/seed beside the clone, as in CI, or $MVE_SEED_FILE), compared with it only when it exists.
+SEED = os.path.join(ROOT, 'tests', 'unit', 'data', 'mve-ports-and-protocols.txt')
+SEED_ORIGINAL = os.environ.get('MVE_SEED_FILE') or os.path.join(
     os.path.dirname(ROOT), 'shared', 'seed', 'mve-ports-and-protocols.txt')
 
 

@@ -7,6 +7,10 @@ The seed is the vendor's "Understanding ports and protocols" page flattened to t
 end with ``|``, a line holding only ``|`` starts a row, ``|---|...`` ends the header row. This module parses
 it independently of the matrix, then checks that every vendor row is covered by flows and that every flow
 comes from a vendor row.
+
+The seed checked against is the repository's copy, tests/unit/data/mve-ports-and-protocols.txt, so that a
+clone alone passes. Its original, ../shared/seed/mve-ports-and-protocols.txt beside the clone (or
+``$MVE_SEED_FILE``), is compared with that copy whenever it exists.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,10 +25,14 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix as pm
 
-# Same location logic as tests/conftest.py (SEED): ../shared/seed beside the clone, or $MVE_SEED_FILE.
+# Same locations as tests/conftest.py (SEED, SEED_ORIGINAL): the in-repo transcription is what the matrix is
+# checked against; the original (../shared/seed beside the clone, or $MVE_SEED_FILE) only when it exists.
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SEED = os.environ.get('MVE_SEED_FILE') or os.path.join(
+SEED = os.path.join(ROOT, 'tests', 'unit', 'data', 'mve-ports-and-protocols.txt')
+SEED_ORIGINAL = os.environ.get('MVE_SEED_FILE') or os.path.join(
     os.path.dirname(ROOT), 'shared', 'seed', 'mve-ports-and-protocols.txt')
+# The in-repo copy always; the original beside it when present (a parameter, not a skip).
+SEED_SOURCES = [('in-repo', SEED)] + ([('original', SEED_ORIGINAL)] if os.path.isfile(SEED_ORIGINAL) else [])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -190,7 +198,34 @@ EXPECTED_ROWS_PER_SECTION = [
 
 def test_seed_file_exists():
     # Fail, never skip: without the vendor's table the matrix is checked against nothing.
-    assert os.path.isfile(SEED), 'vendor table (seed) not found at %s; set MVE_SEED_FILE' % SEED
+    assert os.path.isfile(SEED), 'vendor table (seed) not found at %s' % SEED
+
+
+def _seed_body(path):
+    """The vendor text of a seed file: without the in-repo copy's ``#`` header and the final newline."""
+    with io.open(path, encoding='utf-8') as handle:
+        lines = handle.read().split('\n')
+    while lines and lines[0].startswith('#'):
+        lines.pop(0)
+    return '\n'.join(lines).rstrip('\n')
+
+
+def test_in_repo_seed_names_its_origin():
+    with io.open(SEED, encoding='utf-8') as handle:
+        header = ''.join(line for line in handle if line.startswith('#'))
+    for words in ('Lexmark Markvision Enterprise', 'Understanding ports and protocols',
+                  '/work/shared/seed/mve-ports-and-protocols.txt', '../shared/seed'):
+        assert words in header
+
+
+@pytest.mark.parametrize('path', [p for _name, p in SEED_SOURCES], ids=[n for n, _p in SEED_SOURCES])
+def test_seed_source_is_the_in_repo_transcription(path):
+    # The original, when it sits beside the clone, says exactly what the repository's copy says: same text
+    # below the header, same sections and rows once parsed.
+    assert _seed_body(path) == _seed_body(SEED)
+    with io.open(path, encoding='utf-8') as handle:
+        assert parse_table_text(handle.read()) == SEED_SECTIONS
+    assert seed_rows(path) == SEED_ROWS
 
 
 def test_seed_sections_are_the_matrix_sections_in_order():
