@@ -8,6 +8,13 @@ VENV := $(CURDIR)/.venv
 BIN := $(VENV)/bin
 COLL_ROOT := $(CURDIR)/build/collections
 COLL_DIR := $(COLL_ROOT)/ansible_collections/printfleet/mve
+# `make oldest`: the oldest ansible-core that meta/runtime.yml's requires_ansible claims, in its own venv (under
+# build/, so that collection builds, sanity, lint and git leave it alone) with its own installed collection.
+OLDEST_ANSIBLE_CORE := ansible-core>=2.16,<2.17
+OLDEST_VENV := $(CURDIR)/build/venv-oldest
+OLDEST_BIN := $(OLDEST_VENV)/bin
+OLDEST_COLL_ROOT := $(CURDIR)/build/collections-oldest
+OLDEST_TESTS := tests/unit tests/integration/test_smtp_check.py
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_PRINTERS ?= 3
 APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync shellcheck \
@@ -21,12 +28,13 @@ export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 export MIBS :=
 
-.PHONY: help os-deps venv collection lab-up lab-down demo test unit integration sanity lint molecule molecule-windows docs clean bench
+.PHONY: help os-deps venv collection lab-up lab-down demo test unit integration oldest sanity lint molecule molecule-windows docs clean bench
 
 help:
 	@echo "make demo   - start the local lab and run playbooks/site.yml against it"
 	@echo "make test   - run the whole test suite (what .ci/run runs)"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make oldest - unit tests and one integration test on the oldest ansible-core claimed (2.16)"
 	@echo "make lab-up / make lab-down - start / stop the lab alone"
 
 os-deps:
@@ -69,6 +77,25 @@ unit: venv
 integration: os-deps collection
 	$(BIN)/python -m pytest -q tests/integration
 
+# requirements.txt without its ansible-core line, and requirements-test.txt without the tools that `make oldest`
+# does not run (ansible-lint, molecule, antsibull-changelog: they want a newer ansible-core).
+$(OLDEST_BIN)/.installed: requirements.txt requirements-test.txt
+	test -x $(OLDEST_BIN)/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check -U pip
+	{ grep -v '^ansible-core' requirements.txt; \
+	  grep -viE '^(-r |ansible-lint|molecule|antsibull-changelog)' requirements-test.txt; } > $(OLDEST_VENV)/requirements.txt
+	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check '$(OLDEST_ANSIBLE_CORE)' -r $(OLDEST_VENV)/requirements.txt
+	touch $@
+
+# The collection built and installed by 2.16's own ansible-galaxy; the integration test runs 2.16's ansible
+# (tests/integration/labtools.py takes the ansible beside the Python that runs pytest).
+oldest: os-deps $(OLDEST_BIN)/.installed
+	rm -rf build/dist-oldest $(OLDEST_COLL_ROOT) && mkdir -p build/dist-oldest $(OLDEST_COLL_ROOT)
+	$(OLDEST_BIN)/ansible-galaxy collection build --force --output-path build/dist-oldest . >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(OLDEST_COLL_ROOT) $(OLDEST_BIN)/ansible-galaxy collection install --force -p $(OLDEST_COLL_ROOT) build/dist-oldest/printfleet-mve-*.tar.gz >/dev/null
+	$(OLDEST_BIN)/python -c 'import ansible.release as r; print("ansible-core", r.__version__)'
+	PATH=$(OLDEST_BIN):$$PATH ANSIBLE_COLLECTIONS_PATH=$(OLDEST_COLL_ROOT) $(OLDEST_BIN)/python -m pytest -q $(OLDEST_TESTS)
+
 sanity: collection
 	bash scripts/sanity.sh
 
@@ -85,6 +112,7 @@ molecule-windows: collection
 
 test: os-deps collection
 	$(BIN)/python -m pytest -q tests/unit tests/integration
+	$(MAKE) --no-print-directory oldest
 	$(MAKE) --no-print-directory sanity lint molecule
 
 bench: os-deps collection

@@ -14,10 +14,15 @@ LAB_SERVICES_ADDRESS = '127.0.5.1'
 
 
 def venv_bin():
+    # The Ansible beside the Python that runs pytest (`make oldest` runs build/venv-oldest's ansible-core 2.16),
+    # else the repository's virtualenv.
+    here = os.path.dirname(os.path.abspath(sys.executable))
+    if os.access(os.path.join(here, 'ansible-playbook'), os.X_OK):
+        return here
     candidate = os.path.join(ROOT, '.venv', 'bin')
     if os.access(os.path.join(candidate, 'ansible-playbook'), os.X_OK):
         return candidate
-    return os.path.dirname(os.path.abspath(sys.executable))
+    return here
 
 
 BIN = venv_bin()

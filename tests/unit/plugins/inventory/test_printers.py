@@ -20,7 +20,11 @@ from ansible import constants as C
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
-from ansible.parsing.vault import VaultLib, VaultSecret, VaultSecretsContext
+from ansible.parsing.vault import VaultLib, VaultSecret
+try:
+    from ansible.parsing.vault import VaultSecretsContext
+except ImportError:  # ansible-core < 2.19: the loader's vault secrets are all there is
+    VaultSecretsContext = None
 from ansible.plugins.loader import fragment_loader
 from ansible.utils.plugin_docs import get_docstring
 
@@ -196,7 +200,9 @@ def write_config(tmp_path, config, name='fleet.printers.yml'):
 
 def run(path, cache=True, loader=None):
     plugin = printers.InventoryModule()
-    plugin._load_name = NAME
+    # What the plugin loader sets on the plugins it loads (ansible-core 2.16 has no class defaults for these).
+    plugin._load_name = plugin.ansible_name = NAME
+    plugin._redirected_names = [NAME]
     inventory = InventoryData()
     plugin.parse(inventory, loader or DataLoader(), path, cache=cache)
     try:
@@ -314,7 +320,8 @@ def test_secrets_from_env_and_vault(tmp_path, sweep, monkeypatch):
         NAME, '\n'.join('  ' + line for line in encrypted.splitlines()))
     loader = DataLoader()
     loader.set_vault_secrets([('default', secret)])
-    monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))  # as the CLI does
+    if VaultSecretsContext is not None:  # as the CLI does (ansible-core 2.19+)
+        monkeypatch.setattr(VaultSecretsContext, '_current', VaultSecretsContext([('default', secret)]))
     run(write_config(tmp_path, text), loader=loader)
     params = sweep.calls[-1]['params']
     assert params['auth_key'] == SECRET and params['auth_protocol'] == 'sha' and params['username'] == 'mve'

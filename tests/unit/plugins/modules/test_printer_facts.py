@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from support.module_args import patch_module_args
 
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client

@@ -12,7 +12,7 @@ __metaclass__ = type
 import json
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from support.module_args import patch_module_args
 
 from ansible_collections.printfleet.mve.plugins.modules import printer_port_access
 

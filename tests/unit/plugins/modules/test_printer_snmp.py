@@ -11,9 +11,10 @@ import glob
 import json
 import os
 import subprocess
+import sys
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+from support.module_args import patch_module_args
 from pysnmp.proto import rfc1902
 
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
@@ -198,23 +199,31 @@ def test_bad_input(capsys, args, field, words):
 
 # ---- through Ansible, as a user runs it -------------------------------------------------------------------
 
+def ansible_bin():
+    """The Ansible beside the Python that runs pytest (`make oldest`: ansible-core 2.16), else .venv's."""
+    here = os.path.dirname(os.path.abspath(sys.executable))
+    return here if os.access(os.path.join(here, 'ansible-galaxy'), os.X_OK) else os.path.join(ROOT, '.venv', 'bin')
+
+
 @pytest.fixture(scope='module')
-def installed_collection():
-    """Build and install the collection (build/dist-snmp -> build/collections), as the docs tell users."""
+def installed_collection(tmp_path_factory):
+    """Build and install the collection (into a temporary directory), as the docs tell users."""
     env = dict(os.environ, ANSIBLE_NOCOLOR='1')
-    bin_dir = os.path.join(ROOT, '.venv', 'bin')
+    bin_dir = ansible_bin()
+    dist, collections = str(tmp_path_factory.mktemp('dist-snmp')), str(tmp_path_factory.mktemp('collections'))
     subprocess.run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'build', '--force', '--output-path',
-                    'build/dist-snmp', '.'], cwd=ROOT, check=True, env=env, capture_output=True)
-    tarballs = sorted(glob.glob(os.path.join(ROOT, 'build', 'dist-snmp', 'printfleet-mve-*.tar.gz')))
+                    dist, '.'], cwd=ROOT, check=True, env=env, capture_output=True)
+    tarballs = sorted(glob.glob(os.path.join(dist, 'printfleet-mve-*.tar.gz')))
     subprocess.run([os.path.join(bin_dir, 'ansible-galaxy'), 'collection', 'install', '--force', '-p',
-                    'build/collections', tarballs[-1]], cwd=ROOT, check=True, env=env, capture_output=True)
-    return os.path.join(ROOT, 'build', 'collections')
+                    collections, tarballs[-1]], cwd=ROOT, check=True, capture_output=True,
+                   env=dict(env, ANSIBLE_COLLECTIONS_PATH=collections))
+    return collections
 
 
 def test_through_ansible_secrets_never_shown(printer_snmpd, installed_collection):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed_collection, ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    bin_dir = os.path.join(ROOT, '.venv', 'bin')
+    bin_dir = ansible_bin()
     runs = []
     v3 = printer_snmpd.v3('sha256aes256')
     for args in ({'host': printer_snmpd.host, 'port': printer_snmpd.port, 'community': printer_snmpd.write_community,
