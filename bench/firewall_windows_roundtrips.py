@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python bench/firewall_windows_roundtrips.py [--store-rules 400]``.
 
 There is no Windows host on the build machines, so this counts rather than times. Both sides run against
-tests/support/fwpolicy_sim.py, the Python simulation of the Windows Defender Firewall policy store that the
+lab/windows/fwpolicy_sim.py, the Python simulation of the Windows Defender Firewall policy store that the
 unit tests use (it runs the payload of the plugin's PowerShell steps), pre-filled with ``--store-rules``
 rules of other groups (a Windows Server has a few hundred built-in rules).
 
@@ -27,12 +27,12 @@ import types
 
 from _common import ROOT
 
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, ROOT)
 
 from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows  # noqa: E402
-from support.fwpolicy_sim import FwPolicySim, new_rule  # noqa: E402
+from lab.windows.fwpolicy_sim import FwPolicySim, new_rule  # noqa: E402
 
 FEATURES = {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True}
 GROUP = 'printfleet.mve'

@@ -6,9 +6,10 @@
 * Any connection whose shell is not PowerShell: the module runs on the host as usual (nftables backend).
 * A Windows host (``ansible_connection: winrm`` or ``psrp``): nothing is installed or copied there. The
   task's arguments are validated here with the module's own argument spec and ``prepare()`` (bad input
-  fails before any round trip); one PowerShell step reads the rules of the group and the profiles
-  (firewall_windows.read_script); the planner (firewall_plan) runs here; one more PowerShell step applies
-  the change list (firewall_windows.apply_script), and only when something changes and not in check mode.
+  fails before any round trip); the firewall step (module_utils/windows/firewall.ps1, sent by the shared
+  Windows transport) reads the rules of the group, the profiles and the policy's modify state; the planner
+  (firewall_plan) runs here; the same step applies the change list, and only when something changes and not
+  in check mode.
   The result has the module's keys plus ``round_trips`` (counted here) and ``profiles``.
 
 Safety on Windows: the planner only makes allow rules and the scripts only touch rules whose Grouping is
@@ -21,26 +22,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
-import re
-
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
+from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as firewall_converge
 
-# Reads the step's script from stdin and runs it: the script never goes on a command line.
-_BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
-# Set on the controller to a directory to save each read step's JSON (real recordings for the unit test
-# fixtures, taken by the opt-in Windows scenario; see docs/windows.md). Nothing else reads it.
-RECORD_ENV = 'PFMVE_FIREWALL_RECORD_DIR'
-
-display = Display()
 
 
 def _fail(msg, field=None, **extra):
@@ -64,7 +54,7 @@ class ActionModule(ActionBase):
     _requires_connection = True
 
     def _on_windows(self):
-        return getattr(getattr(self._connection, '_shell', None), 'SHELL_FAMILY', None) == 'powershell'
+        return windows_transport.on_windows(self._connection)
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -81,7 +71,8 @@ class ActionModule(ActionBase):
     # ---- Windows -----------------------------------------------------------------------------------------
     def run_windows(self, args, check_mode=False, diff=False):
         """Validate, read (1 round trip), plan, apply (0 or 1 round trip). Returns the task result."""
-        self.round_trips = 0
+        self.transport = windows_transport.WindowsTransport(self._connection,
+                                                            host=getattr(self._play_context, 'remote_addr', None))
         validation = firewall_converge.ARGUMENT_SPEC.validate(args)
         if validation.errors:
             return _fail(validation.message, round_trips=0)
@@ -102,9 +93,7 @@ class ActionModule(ActionBase):
             return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=0)
 
         try:
-            raw = self._powershell(firewall_windows.read_script(group))
-            self._record(raw)
-            read = firewall_windows.parse_read(raw, group)
+            read = firewall_windows.parse_read(self._step(firewall_windows.read_payload(group)), group)
         except firewall_windows.WindowsFirewallError as exc:
             return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
         try:
@@ -126,12 +115,12 @@ class ActionModule(ActionBase):
             'enforce': False,
             'backend': 'windows',
             'profiles': read['profiles'],
+            'local_policy_modify_state': read['local_policy_modify_state'],
         }
         warnings = self._warnings(read, plan['after'])
         if plan['changed'] and not check_mode:
             try:
-                applied = firewall_windows.parse_apply(
-                    self._powershell(firewall_windows.apply_script(plan['changes'], group)))
+                applied = firewall_windows.parse_apply(self._step(payload_check))
             except firewall_windows.WindowsFirewallError as exc:
                 out.update(failed=True, rules=plan['before'],
                            msg='the apply step on the Windows host did not report back (%s): its outcome is '
@@ -171,6 +160,14 @@ class ActionModule(ActionBase):
         out = []
         if not after:
             return out
+        state = read.get('local_policy_modify_state')
+        if state == 'group_policy_override':
+            out.append('a Group Policy overrides the local firewall policy on this host (LocalPolicyModifyState '
+                       'FW_MODIFY_STATE_GP_OVERRIDE): the local rules are in place but take no effect unless the GPO '
+                       'allows local rule merging; put the MVE flows in the GPO')
+        elif state == 'inbound_blocked':
+            out.append('inbound traffic is blocked regardless of the local rules on this host (LocalPolicyModifyState '
+                       'FW_MODIFY_STATE_INBOUND_BLOCKED): the inbound rules take no effect')
         for profile in read['profiles']:
             if not profile['current']:
                 continue
@@ -182,26 +179,13 @@ class ActionModule(ActionBase):
                            'the MVE flows but do not restrict anything' % profile['name'])
         return out
 
-    def _record(self, raw):
-        directory = os.environ.get(RECORD_ENV)
-        if not directory:
-            return
-        host = getattr(self._play_context, 'remote_addr', None) or 'windows'
-        path = os.path.join(directory, 'fwpolicy-read-%s.json' % re.sub(r'[^A-Za-z0-9_.-]', '_', str(host)))
-        try:
-            data = firewall_windows.result_json(raw, 'read')
-            with open(path, 'w') as fh:
-                json.dump(data, fh, indent=2, sort_keys=True)
-        except (IOError, OSError, firewall_windows.WindowsFirewallError) as exc:
-            display.warning('could not record the firewall read step in %s: %s' % (path, exc))
+    @property
+    def round_trips(self):
+        return self.transport.round_trips
 
-    def _powershell(self, script):
-        """One round trip: run ``script`` on the Windows host, return its stdout."""
-        self.round_trips += 1
-        # pylint: disable=protected-access
-        cmd = self._connection._shell._encode_script(_BOOTSTRAP, preserve_rc=False)
-        rc, stdout, stderr = self._connection.exec_command(cmd, in_data=script.encode('utf-8'), sudoable=False)
-        if rc != 0:
-            raise firewall_windows.WindowsFirewallError('the PowerShell step failed (rc %s): %s'
-                                                        % (rc, to_text(stderr).strip()[:1000]))
-        return stdout
+    def _step(self, payload):
+        """One round trip of the firewall step (the shared Windows transport)."""
+        try:
+            return self.transport.run(firewall_windows.SCRIPT, payload)
+        except windows_transport.WindowsStepError as exc:
+            raise firewall_windows.WindowsFirewallError(exc.message)

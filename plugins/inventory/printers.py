@@ -209,6 +209,8 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common import addresses
+from ansible_collections.printfleet.mve.plugins.module_utils.common import errors as printfleet_errors
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -224,90 +226,16 @@ _READ_KEYS = ('reachable', 'error', 'error_kind')
 _HOST_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 
 
-class TargetError(ValueError):
-    """A bad item of targets or exclude; ``field`` names it (``targets[2]``)."""
-
-    def __init__(self, field, message):
-        super(TargetError, self).__init__('%s: %s' % (field, message))
-        self.field = field
+# A bad item of targets or exclude, or a bad max_hosts; ``field`` names it (``targets[2]``).
+TargetError = printfleet_errors.TargetError
 
 
 # ---- targets --------------------------------------------------------------------------------------------
 
-def _address(text, field):
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        raise TargetError(field, '%r is not an IP address' % (text,))
-
-
 def parse_item(item, field, exclude=False):
-    """``(ip version, first int, last int)`` of one targets/exclude item (inclusive)."""
-    if not isinstance(item, str) or not item.strip():
-        raise TargetError(field, 'got %r, expected an address, a CIDR network or a range a-b' % (item,))
-    text = item.strip()
-    if '/' in text:
-        try:
-            net = ipaddress.ip_network(text, strict=False)
-        except ValueError as exc:
-            raise TargetError(field, '%r is not a CIDR network: %s' % (text, exc))
-        first, last = int(net.network_address), int(net.broadcast_address)
-        if not exclude:
-            # The host addresses: IPv4 leaves out the network and broadcast addresses, IPv6 the subnet-router
-            # anycast address (what ipaddress' hosts() yields), except for /31, /32, /127 and /128.
-            if net.version == 4 and net.prefixlen <= 30:
-                first, last = first + 1, last - 1
-            elif net.version == 6 and net.prefixlen <= 126:
-                first += 1
-        return net.version, first, last
-    if '-' in text:
-        start_text, dummy, end_text = (p.strip() for p in text.partition('-'))
-        start = _address(start_text, field)
-        if start.version == 4 and end_text.isdigit():
-            if int(end_text) > 255:
-                raise TargetError(field, 'range %r: the last octet %s is above 255' % (text, end_text))
-            end_text = start_text.rsplit('.', 1)[0] + '.' + str(int(end_text))
-        end = _address(end_text, field)
-        if start.version != end.version:
-            raise TargetError(field, 'range %r mixes IPv%d and IPv%d' % (text, start.version, end.version))
-        if int(end) < int(start):
-            raise TargetError(field, 'range %r ends before it starts' % (text,))
-        return start.version, int(start), int(end)
-    addr = _address(text, field)
-    return addr.version, int(addr), int(addr)
-
-
-def _merge(intervals):
-    """Sorted, non-overlapping ``(version, first, last)`` intervals."""
-    out = []
-    for version, first, last in sorted(intervals):
-        if out and out[-1][0] == version and first <= out[-1][2] + 1:
-            if last > out[-1][2]:
-                out[-1] = (version, out[-1][1], last)
-        else:
-            out.append((version, first, last))
-    return out
-
-
-def _subtract(intervals, removed):
-    out = []
-    for version, first, last in intervals:
-        pieces = [(first, last)]
-        for r_version, r_first, r_last in removed:
-            if r_version != version:
-                continue
-            nxt = []
-            for a, b in pieces:
-                if r_last < a or r_first > b:
-                    nxt.append((a, b))
-                    continue
-                if a < r_first:
-                    nxt.append((a, r_first - 1))
-                if r_last < b:
-                    nxt.append((r_last + 1, b))
-            pieces = nxt
-        out.extend((version, a, b) for a, b in pieces)
-    return out
+    """``Interval(ip version, first int, last int)`` of one targets/exclude item (inclusive): a network of
+    targets means its host addresses, one of exclude all its addresses."""
+    return addresses.parse(item, field, hosts=not exclude)
 
 
 def plan_targets(targets, exclude=None, max_hosts=65536):
@@ -319,23 +247,18 @@ def plan_targets(targets, exclude=None, max_hosts=65536):
         raise TargetError('max_hosts', 'got %r, expected a positive integer' % (max_hosts,))
     if not isinstance(targets, list) or not targets:
         raise TargetError('targets', 'give at least one address, CIDR network or range')
-    wanted = [parse_item(item, 'targets[%d]' % i) for i, item in enumerate(targets)]
-    removed = [parse_item(item, 'exclude[%d]' % i, exclude=True) for i, item in enumerate(exclude or [])]
-    intervals = _subtract(_merge(wanted), _merge(removed))
-    count = sum(last - first + 1 for dummy, first, last in intervals)
+    wanted = addresses.parse_list(targets, 'targets', hosts=True)
+    removed = addresses.parse_list(exclude or [], 'exclude')
+    intervals = addresses.subtract(addresses.merge(wanted), addresses.merge(removed))
+    count = addresses.count(intervals)
     if count > max_hosts:
         raise TargetError('targets', 'the targets cover %d addresses (after exclude), more than max_hosts (%d): '
                                      'sweep smaller networks, or raise max_hosts' % (count, max_hosts))
     return intervals
 
 
-def expand(intervals):
-    """Every address (str) of the intervals of plan_targets, in order."""
-    out = []
-    for version, first, last in intervals:
-        cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
-        out.extend(str(cls(n)) for n in range(first, last + 1))
-    return out
+# Every address (str) of the intervals of plan_targets, in order.
+expand = addresses.expand
 
 
 # ---- naming ---------------------------------------------------------------------------------------------
@@ -424,12 +347,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                       retries=self.get_option('retries'))
         resolved = dict(params)
         resolved.update(snmp_wire.resolve_snmp_params(params))
-        errors = snmp_client.option_errors(resolved)
+        problems = snmp_client.option_errors(resolved)
         concurrency = self.get_option('concurrency')
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 65536:
-            errors.append(('concurrency', 'got %r, expected an integer from 1 to 65536' % (concurrency,)))
-        if errors:
-            raise AnsibleParserError('%s: %s' % (self.NAME, '; '.join('%s: %s' % e for e in errors)))
+            problems.append(printfleet_errors.InputError('concurrency', 'got %r, expected an integer from 1 to '
+                                                         '65536' % (concurrency,)))
+        if problems:
+            raise AnsibleParserError('%s: %s' % (self.NAME, printfleet_errors.InputError.gather(problems)))
         return resolved
 
     def plan(self):

@@ -264,6 +264,26 @@ login:
       description: The server's (or driver's) error text; null on success.
       type: str
       sample: Login failed for user 'mve'.
+steps:
+  description:
+    - Where each step of the check ran. C(protocol) (the TDS PRELOGIN or Firebird op_connect exchange) is
+      V(linux) (the host the module ran on) or V(windows) (a Windows MVE server, through the action plugin).
+      C(login) is V(linux), V(windows) (SQL Server: .NET's SqlClient on the MVE server), null when no login
+      was tried, or V(controller) when it still has to run from the controller (Firebird from a Windows host:
+      then O(ok) is false, never true for a login that was not tried).
+  returned: always
+  type: dict
+  sample: {protocol: windows, login: windows}
+vantage:
+  description: V(windows) when the check ran from a Windows host through the action plugin.
+  returned: when the task's host is a Windows host
+  type: str
+  sample: windows
+round_trips:
+  description: PowerShell round trips to the Windows host (the conversation's replay, then the login step).
+  returned: when the task's host is a Windows host
+  type: int
+  sample: 3
 '''
 
 from ansible.module_utils.basic import missing_required_lib

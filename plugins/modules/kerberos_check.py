@@ -274,6 +274,16 @@ kdc:
           description: What went wrong on this transport (no answer, refused, not a Kerberos reply); null otherwise.
           type: str
           sample: null
+vantage:
+  description: V(windows) when the check ran from a Windows host through the action plugin (the MVE server itself).
+  returned: when the task's host is a Windows host
+  type: str
+  sample: windows
+round_trips:
+  description: PowerShell round trips to the Windows host (one per receive of the conversation's replay).
+  returned: when the task's host is a Windows host
+  type: int
+  sample: 5
 '''
 
 from ansible.module_utils.basic import missing_required_lib
@@ -290,7 +300,7 @@ def main():
     try:
         conv, params = kerberos_check.prepare(module.params)
     except (dependency_check.CheckInputError, kerberos_wire.KerberosInputError) as exc:
-        module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
+        module.fail_json(**exc.fail_kwargs())
     out = dependency_check.run(conv, params)
     dependency_check.finish(module, out)
 

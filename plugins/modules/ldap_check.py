@@ -152,7 +152,15 @@ tls:
       type: str
       sample: TLSv1.3
     cipher:
-      description: Negotiated cipher suite.
+      description:
+        - The negotiated bulk cipher and its key size, named the same from every vantage point (Linux, the
+          controller, a Windows MVE server), for example V(AES-256), V(AES-128), V(CHACHA20-256), V(3DES-168).
+      type: str
+      sample: AES-256
+    cipher_suite:
+      description:
+        - The negotiated cipher suite as the TLS library names it; null from a Windows host (.NET Framework's
+          SslStream does not expose the suite).
       type: str
       sample: TLS_AES_256_GCM_SHA384
     subject:
@@ -298,6 +306,16 @@ search:
       type: str
       returned: when an entry was found
       sample: CN=Jane Doe,OU=Staff,DC=example,DC=com
+vantage:
+  description: V(windows) when the check ran from a Windows host through the action plugin (the MVE server itself).
+  returned: when the task's host is a Windows host
+  type: str
+  sample: windows
+round_trips:
+  description: PowerShell round trips to the Windows host (one per receive of the conversation's replay).
+  returned: when the task's host is a Windows host
+  type: int
+  sample: 5
 '''
 
 from ansible.module_utils.basic import missing_required_lib
@@ -315,7 +333,7 @@ def main():
     try:
         conv, params = ldap_check.prepare(module.params)
     except dependency_check.CheckInputError as exc:
-        module.fail_json(msg=str(exc), field=str(exc).split(':', 1)[0])
+        module.fail_json(**exc.fail_kwargs())
     try:
         out = dependency_check.run(conv, params)
     except ValueError as exc:  # ca_path that cannot be loaded

@@ -319,7 +319,15 @@ results:
           type: str
           sample: TLSv1.3
         cipher:
-          description: Negotiated cipher suite.
+          description:
+            - The negotiated bulk cipher and its key size, named the same from every vantage point (Linux, the
+              controller, a Windows MVE server), for example V(AES-256), V(AES-128), V(CHACHA20-256), V(3DES-168).
+          type: str
+          sample: AES-256
+        cipher_suite:
+          description:
+            - The negotiated cipher suite as the TLS library names it; null from a Windows host (.NET Framework's
+              SslStream does not expose the suite).
           type: str
           sample: TLS_AES_256_GCM_SHA384
         subject:

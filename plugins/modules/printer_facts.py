@@ -173,6 +173,7 @@ summary:
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -186,18 +187,20 @@ def main():
     params.update(snmp_wire.resolve_snmp_params(module.params))
     errors = snmp_client.option_errors(params)
     if not 1 <= params['concurrency'] <= 65536:
-        errors.append(('concurrency', 'got %r, expected an integer from 1 to 65536' % (params['concurrency'],)))
+        errors.append(InputError('concurrency', 'got %r, expected an integer from 1 to 65536'
+                                 % (params['concurrency'],)))
     if params['printers'] is None:
-        errors.append(('printers', 'no printers to read: give the list, or run the task in a play over the printers '
-                                   '(the action plugin then reads the play\'s hosts)'))
+        errors.append(InputError('printers', 'no printers to read: give the list, or run the task in a play over '
+                                             'the printers (the action plugin then reads the play\'s hosts)'))
     hosts = []
     for index, host in enumerate(params['printers'] or []):
         if not isinstance(host, str) or not host.strip() or any(c.isspace() for c in host.strip()):
-            errors.append(('printers[%d]' % index, 'got %r, expected a host name or IP address' % (host,)))
+            errors.append(InputError('printers[%d]' % index, 'got %r, expected a host name or IP address'
+                                     % (host,)))
         else:
             hosts.append(host.strip())
     if errors:
-        module.fail_json(msg='; '.join('%s: %s' % e for e in errors), field=errors[0][0])
+        module.fail_json(**InputError.gather(errors).fail_kwargs())
     printers, summary = printer_fleet.collect(hosts, params, params['concurrency'])
     module.exit_json(changed=False, printers=printers, summary=summary)
 

@@ -224,6 +224,7 @@ import asyncio
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_ops as printer_ops
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -237,20 +238,21 @@ def main():
     params.update(snmp_wire.resolve_snmp_params(module.params))
     errors = snmp_client.option_errors(params)
     if params['printers'] is not None:
-        errors += [('printers[%d]' % i, 'must be a printer host name or address, got an empty string')
+        errors += [InputError('printers[%d]' % i, 'must be a printer host name or address, got an empty string')
                    for i, h in enumerate(params['printers']) if not (h or '').strip()]
         if not 1 <= params['concurrency'] <= 4096:
-            errors.append(('concurrency', 'got %r, expected an integer from 1 to 4096' % (params['concurrency'],)))
+            errors.append(InputError('concurrency', 'got %r, expected an integer from 1 to 4096'
+                                     % (params['concurrency'],)))
     if errors:
-        module.fail_json(msg='; '.join('%s: %s' % e for e in errors), field=errors[0][0])
+        module.fail_json(**InputError.gather(errors).fail_kwargs())
     if params['printers'] is not None:
         fleet_main(module, params)
     try:
         result = asyncio.run(printer_ops.run(params, module.check_mode))
     except printer_ops.Failure as exc:
-        module.fail_json(msg=exc.msg, **exc.extra)
+        module.fail_json(**exc.fail_kwargs())
     except snmp_client.SnmpError as exc:
-        module.fail_json(msg=exc.message, error_kind=exc.kind, oid=exc.oid, error_status=exc.error_status)
+        module.fail_json(**exc.fail_kwargs('error_kind'))
     module.exit_json(**result)
 
 
@@ -260,7 +262,7 @@ def fleet_main(module, params):
         printers = asyncio.run(printer_ops.run_fleet(params, params['printers'], module.check_mode,
                                                      params['concurrency']))
     except printer_ops.Failure as exc:  # bad get/walk/set input, the same for every printer
-        module.fail_json(msg=exc.msg, **exc.extra)
+        module.fail_json(**exc.fail_kwargs())
     failed = sorted(h for h, r in printers.items() if r.get('failed'))
     changed = any(r.get('changed') for r in printers.values())
     diff = {'before': dict((h, r['diff']['before']) for h, r in printers.items() if r.get('diff', {}).get('before')),

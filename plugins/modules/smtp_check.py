@@ -292,7 +292,15 @@ tls:
       type: str
       sample: TLSv1.3
     cipher:
-      description: Negotiated cipher suite.
+      description:
+        - The negotiated bulk cipher and its key size, named the same from every vantage point (Linux, the
+          controller, a Windows MVE server), for example V(AES-256), V(AES-128), V(CHACHA20-256), V(3DES-168).
+      type: str
+      sample: AES-256
+    cipher_suite:
+      description:
+        - The negotiated cipher suite as the TLS library names it; null from a Windows host (.NET Framework's
+          SslStream does not expose the suite).
       type: str
       sample: TLS_AES_256_GCM_SHA384
     subject:
@@ -332,6 +340,16 @@ tls:
       description: Why the certificate did not validate; null when validated.
       type: str
       sample: 'certificate verify failed: certificate has expired (X509 error 10)'
+vantage:
+  description: V(windows) when the check ran from a Windows host through the action plugin (the MVE server itself).
+  returned: when the task's host is a Windows host
+  type: str
+  sample: windows
+round_trips:
+  description: PowerShell round trips to the Windows host (one per receive of the conversation's replay).
+  returned: when the task's host is a Windows host
+  type: int
+  sample: 5
 '''
 
 from ansible.module_utils.basic import missing_required_lib

@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
 import time
 
 from ansible.module_utils.common.parameters import remove_values
@@ -26,23 +28,21 @@ from ansible_collections.printfleet.mve.plugins.module_utils.protocols import co
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import replay as remote_replay
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import relay as winrelay
-
-# Reads the relay script from stdin and runs it: the script itself never goes on a command line.
-_BOOTSTRAP = '$s = [Console]::In.ReadToEnd(); & ([ScriptBlock]::Create($s))'
-
+from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
 
 class DependencyCheckAction(ActionBase):
     """Subclasses set MODULE (e.g. ``smtp_check``) and CHECK, the check's module_utils
     (``module_utils/checks/<name>.py``), which exposes ``ARGUMENT_SPEC`` (shared with the module),
     ``prepare(params, check_mode, local_fqdn) -> (conversation, params)`` and optionally
-    ``remote_finish(params, out) -> out`` for what cannot run on Windows."""
+    ``remote_finish(params, out, run_step) -> out`` for the steps after the conversation (run_step(name,
+    payload) runs a shipped PowerShell step: the SQL Server login)."""
 
     MODULE = None
     CHECK = None
     _requires_connection = True
 
     def _on_windows(self):
-        return getattr(getattr(self._connection, '_shell', None), 'SHELL_FAMILY', None) == 'powershell'
+        return windows_transport.on_windows(self._connection)
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -53,18 +53,23 @@ class DependencyCheckAction(ActionBase):
                                                module_args=self._task.args, task_vars=task_vars))
             return result
         local_fqdn = task_vars.get('ansible_fqdn') or task_vars.get('inventory_hostname')
-        result.update(self.run_remote(dict(self._task.args), self._relay, check_mode=self._task.check_mode,
+        result.update(self.run_remote(dict(self._task.args), None, check_mode=self._task.check_mode,
                                       local_fqdn=local_fqdn))
         return result
 
     def run_remote(self, args, execute_batch, check_mode=False, local_fqdn=None):
-        """Validate ``args`` with the module's spec, run its conversation through ``execute_batch``."""
+        """Validate ``args`` with the module's spec, run its conversation through ``execute_batch`` (None: the
+        relay step on this task's Windows host, through the shared transport)."""
         module = self.CHECK
         validation = module.ARGUMENT_SPEC.validate(args)
         secrets = validation.secrets
         if validation.errors:
             return remove_values({'failed': True, 'changed': False, 'msg': validation.message}, secrets)
         params = validation.params
+        self.transport = windows_transport.WindowsTransport(self._connection, secrets=secrets,
+                                                            host=getattr(self._play_context, 'remote_addr', None))
+        if execute_batch is None:
+            execute_batch = self._relay
         try:
             dependency_check.validate_common(params)
             ca_pem = self._read_ca(params.get('ca_path'))
@@ -79,7 +84,9 @@ class DependencyCheckAction(ActionBase):
         except conversation.ConversationError as exc:
             out, rounds = dependency_check.result(False, 'the check could not run on the Windows host: %s' % exc), 0
         if hasattr(module, 'remote_finish'):
-            out = module.remote_finish(params, out)
+            before = self.transport.round_trips
+            out = module.remote_finish(params, out, self.transport.run)
+            rounds += self.transport.round_trips - before   # steps after the conversation (the SQL login)
         out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
         out.update({'changed': False, 'vantage': 'windows', 'round_trips': rounds})
         if not out['ok'] and params.get('fail_on_error', True):
@@ -88,9 +95,23 @@ class DependencyCheckAction(ActionBase):
 
     @staticmethod
     def _read_ca(ca_path):
+        """The PEM text of ``ca_path`` read on the controller: a file, or every certificate file of a directory
+        (as OpenSSL's CApath: *.pem, *.crt, *.cer and hashed names), for the Windows host to trust."""
         if not ca_path:
             return None
         try:
+            if os.path.isdir(ca_path):
+                texts = []
+                for name in sorted(os.listdir(ca_path)):
+                    path = os.path.join(ca_path, name)
+                    if os.path.isfile(path) and re.search(r'(\.(pem|crt|cer)|\.\d+)$', name, re.I):
+                        with open(path, 'r') as fh:
+                            text = fh.read()
+                        if '-----BEGIN CERTIFICATE-----' in text:
+                            texts.append(text.strip())
+                if not texts:
+                    raise ValueError('ca_path: the directory %r on the controller holds no PEM certificate' % ca_path)
+                return '\n'.join(texts) + '\n'
             with open(ca_path, 'r') as fh:
                 return fh.read()
         except (IOError, OSError) as exc:
@@ -98,15 +119,9 @@ class DependencyCheckAction(ActionBase):
                              'read on the controller and sent along): %s' % (ca_path, exc))
 
     def _relay(self, actions, timeout, ca_pem):
-        """One round trip: run the relay script for ``actions`` on the Windows host."""
-        script = winrelay.relay_script(actions, timeout, ca_pem)
-        # pylint: disable=protected-access
-        cmd = self._connection._shell._encode_script(_BOOTSTRAP, preserve_rc=False)
-        rc, stdout, stderr = self._connection.exec_command(cmd, in_data=script.encode('utf-8'), sudoable=False)
-        if rc != 0:
-            raise conversation.ConversationError('the PowerShell step failed (rc %s): %s'
-                                                 % (rc, to_text(stderr).strip()[:1000]))
+        """One round trip: the relay step for ``actions`` on the Windows host."""
         try:
-            return winrelay.parse_relay_output(stdout)
-        except ValueError as exc:
+            value = self.transport.run(winrelay.SCRIPT, winrelay.relay_payload(actions, timeout, ca_pem))
+            return winrelay.relay_steps(value)
+        except (windows_transport.WindowsStepError, ValueError) as exc:
             raise conversation.ConversationError(to_text(exc))

@@ -378,3 +378,50 @@ def test_no_traceback_from_a_garbage_peer_through_ansible(replay, installed_coll
     proc, out = run_module({'engine': 'sqlserver', 'host': '127.0.0.1', 'port': peer.port, 'fail_on_error': False})
     assert proc.returncode == 0 and out['ok'] is False and 'Traceback' not in proc.stdout + proc.stderr
     assert conv.frame_complete('tds', b'\xde\xad\xbe\xef' * 8) is None   # 0xbeef bytes announced: waits, then closed
+
+
+# ---- from a Windows MVE server (the simulated host of lab/windows, honest winrm/psrp delivery) ------------
+
+def _windows_run(args, transport='winrm'):
+    import types
+    from ansible_collections.printfleet.mve.plugins.action.database_check import ActionModule
+    from lab.windows.host import FakePsrpConnection, FakeWinRMConnection, SimulatedWindowsHost, default_executors
+    host = SimulatedWindowsHost('mvewin01', default_executors())
+    action = ActionModule.__new__(ActionModule)
+    action._connection = (FakePsrpConnection if transport == 'psrp' else FakeWinRMConnection)(host)
+    action._task = types.SimpleNamespace(args=args, check_mode=False, async_val=0)
+    action._play_context = types.SimpleNamespace(remote_addr='mvewin01')
+    return action.run_remote(dict(args), None, local_fqdn='mvewin01.example.test'), host
+
+
+@pytest.mark.parametrize('transport', ['winrm', 'psrp'])
+def test_firebird_login_from_windows_is_never_ok_when_not_tried(firebird, transport):
+    out, host = _windows_run({'host': '127.0.0.1', 'port': firebird.port, 'engine': 'firebird',
+                              'username': firebird.user, 'password': firebird.password,
+                              'database': firebird.database, 'fail_on_error': False}, transport)
+    assert out['vantage'] == 'windows' and out['wire']['op'] == 'op_cond_accept', out
+    assert out['ok'] is False and out['login']['attempted'] is False
+    assert out['steps'] == {'protocol': 'windows', 'login': 'controller'}
+    assert 'must run from the controller' in out['reason']
+    assert firebird.password not in json.dumps(out)
+    assert [entry[1] for entry in host.log] == ['relay'] * out['round_trips']
+
+
+def test_firebird_protocol_only_from_windows_is_ok(firebird):
+    out, host = _windows_run({'host': '127.0.0.1', 'port': firebird.port, 'engine': 'firebird'})
+    assert out['ok'] is True and out['steps'] == {'protocol': 'windows', 'login': None}
+
+
+def test_sqlserver_login_runs_on_the_windows_host(replay):
+    """From a Windows host the login is a step of its own (sql_login.ps1, SqlClient); here its reference logs in
+    against the replay peer (spec bytes, not a SQL Server), which fails: a login error, tried from Windows."""
+    peer = replay(spec_reply(MS_TDS_41))
+    out, host = _windows_run({'host': '127.0.0.1', 'port': peer.port, 'engine': 'sqlserver', 'username': 'sa',
+                              'password': 'secret-pw', 'timeout': 2.0, 'fail_on_error': False})
+    assert out['steps'] == {'protocol': 'windows', 'login': 'windows'}, out
+    assert out['login']['attempted'] is True and out['login']['ok'] is False and out['ok'] is False
+    assert [entry[1] for entry in host.log][-1] == 'sql_login'
+    assert out['round_trips'] == len(host.log)
+    login_payload = host.log[-1][2]
+    assert login_payload['encrypt'] is True          # the PRELOGIN said encryption on
+    assert 'secret-pw' not in json.dumps(out)

@@ -3,12 +3,13 @@
 There is no Windows host and no PowerShell on the build machines. What this file checks is everything
 Ansible itself does around the action plugin: the installed collection's action plugin is picked for the
 task, it sees a PowerShell shell (``ansible_shell_type: powershell`` on a local connection), takes check and
-diff mode from the play, sends the bootstrap on the command line and the step on stdin, counts round trips,
+diff mode from the play, sends the bootstrap as the command and the step on stdin, counts round trips,
 and its result (diff, changed, warnings, failure) reaches the play. The stand-in ``PowerShell`` executable
-written below decodes the ``-EncodedCommand`` (it must be the stdin bootstrap), reads the step's script from
-stdin and runs it against tests/support/fwpolicy_sim.py (the Python simulation of the Windows policy store
-that follows the scripts' contract), keeping the store in a JSON file between round trips. The PowerShell
-text itself runs only in the opt-in scenario (extensions/molecule/windows, docs/windows.md).
+written below hands the command line and stdin to the simulated Windows host (lab/windows/host.py): the
+command must be the shipped bootstrap as the real shell plugin encodes it, the step a shipped, statically
+checked script, and the firewall step runs against lab/windows/fwpolicy_sim.py (the Python simulation of the
+Windows policy store), kept in a JSON file between round trips. The PowerShell text itself runs only in the
+opt-in scenario (extensions/molecule/windows, docs/windows.md).
 """
 import json
 import os
@@ -24,25 +25,25 @@ GROUP = 'printfleet.mve'
 
 FAKE_POWERSHELL = textwrap.dedent('''\
     #!{python}
-    """Stand-in for PowerShell: runs mve_firewall's steps against the simulated policy store."""
-    import base64, json, os, sys
-    sys.path[:0] = [{pytest_ns!r}, {tests!r}]
-    from support.fwpolicy_sim import FwPolicySim
-    args = sys.argv[1:]
-    bootstrap = base64.b64decode(args[args.index('-EncodedCommand') + 1]).decode('utf-16-le')
-    if 'ReadToEnd' not in bootstrap:
-        sys.stderr.write('not the stdin bootstrap: %s' % bootstrap[:200])
-        sys.exit(3)
+    """Stand-in for PowerShell: the simulated Windows host (lab/windows/host.py) runs mve_firewall's steps
+    against the simulated policy store; the command line and stdin are what Ansible really sent."""
+    import json, os, sys
+    sys.path[:0] = [{pytest_ns!r}, {root!r}]
+    from lab.windows.fwpolicy_sim import FwPolicySim
+    from lab.windows.host import SimulatedWindowsHost, default_executors
     state = os.environ['PFMVE_SIM_STATE']
     with open(state) as fh:
         saved = json.load(fh)
     sim = FwPolicySim(rules=saved['rules'], outbound=saved['outbound'])
-    out = sim.run(sys.stdin.read())
+    host = SimulatedWindowsHost('mve01', default_executors(sim))
+    rc, out, err = host.exec_winrm(' '.join(['PowerShell'] + sys.argv[1:]), sys.stdin.buffer.read())
     saved['rules'] = sim.rules
     saved['round_trips'] = saved.get('round_trips', 0) + 1
     with open(state, 'w') as fh:
         json.dump(saved, fh)
-    sys.stdout.write(out)
+    sys.stdout.buffer.write(out)
+    sys.stderr.buffer.write(err)
+    sys.exit(rc)
 ''')
 
 PLAYBOOK = textwrap.dedent('''\
@@ -71,7 +72,7 @@ def windows_stand_in(tmp_path, collection_installed):
     fake.parent.mkdir()
     fake.write_text(FAKE_POWERSHELL.format(python=os.path.join(BIN, 'python'),
                                            pytest_ns=os.path.join(ROOT, 'build', 'pytest'),
-                                           tests=os.path.join(ROOT, 'tests')))
+                                           root=ROOT))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     (tmp_path / 'site.yml').write_text(PLAYBOOK)
     (tmp_path / 'hosts.yml').write_text(

@@ -40,18 +40,21 @@ def validate(params):
     dependency_check.validate_common(params)
     engine = params.get('engine')
     if engine not in ENGINES:
-        raise dependency_check.CheckInputError('engine: must be one of %s, got %r' % (', '.join(ENGINES), engine))
+        raise dependency_check.CheckInputError('engine', 'must be one of %s, got %r'
+                                               % (', '.join(ENGINES), engine))
     if bool(params.get('username')) != bool(params.get('password')):
-        raise dependency_check.CheckInputError('username, password: give both for a login, or neither for the protocol check only')
+        raise dependency_check.CheckInputError('username, password',
+                                               'give both for a login, or neither for the protocol check only')
     if params.get('instance') is not None:
         if engine != 'sqlserver':
-            raise dependency_check.CheckInputError('instance: only for engine sqlserver (got engine %s)' % engine)
+            raise dependency_check.CheckInputError('instance', 'only for engine sqlserver (got engine %s)' % engine)
         name = params['instance']
         if not name or '\\' in name or not all(32 < ord(c) < 127 for c in name):
-            raise dependency_check.CheckInputError('instance: must be a SQL Server instance name (ASCII, no backslash or '
-                                                   'spaces), got %r' % (name,))
+            raise dependency_check.CheckInputError('instance', 'must be a SQL Server instance name (ASCII, no '
+                                                               'backslash or spaces), got %r' % (name,))
     if engine == 'firebird' and params.get('username') and not params.get('database'):
-        raise dependency_check.CheckInputError('database: a Firebird login needs the database path or alias to attach to')
+        raise dependency_check.CheckInputError('database',
+                                               'a Firebird login needs the database path or alias to attach to')
     out = dict(params)
     out['port'] = dependency_check.resolve_port(params.get('port'), FLOWS[engine])
     return out
@@ -67,14 +70,58 @@ def prepare(params, check_mode=False, local_fqdn=None):
     return firebird_wire.firebird_connect_conversation(conv_params), params
 
 
-def remote_finish(params, out):
-    """After the conversation ran on a Windows host: the login needs a database driver (python-tds,
-    firebirdsql), which runs from a Linux host or the controller only."""
+SQL_LOGIN_STEP = 'sql_login'
+
+
+def sql_login_payload(params, prelogin):
+    """The Windows SQL Server login step's payload (module_utils/windows/sql_login.ps1): encrypt when the
+    server's PRELOGIN asks for it or ca_path asks for TLS; the certificate is checked against the Windows
+    trust store unless validate_certs is false."""
+    encrypt = bool(params.get('ca_path')) or (prelogin or {}).get('encryption') in ('on', 'required')
+    return {'host': params['host'], 'port': params['port'], 'username': params['username'],
+            'password': params['password'], 'database': params.get('database') or None,
+            'timeout': params['timeout'], 'encrypt': encrypt, 'validate_certs': bool(params.get('validate_certs', True))}
+
+
+def sql_login_result(value, params):
+    """The step's result -> the ``login`` dict of the Linux path (same keys, same error kinds)."""
+    value = value or {}
+    login = {'attempted': True, 'ok': bool(value.get('ok')), 'error_code': value.get('error_code'),
+             'error_kind': None, 'error': db_login.scrub(value.get('error'), params.get('password')) or None}
+    if not login['ok']:
+        login['error_kind'] = tds_wire.classify_login_error(login['error_code'], login['error'] or '')
+    return login
+
+
+def remote_finish(params, out, run_step=None):
+    """After the protocol conversation ran on a Windows host: the login, where it can run from there.
+
+    SQL Server: the login runs on the Windows host too, through .NET's own SqlClient (``run_step(name,
+    payload)`` runs a shipped PowerShell step). Firebird has no client on a plain Windows Server: the login
+    is not tried there, ``ok`` is false and ``steps.login`` says it must run from the controller (the
+    mve_dependencies role does that with delegate_to). ``steps`` says where each step ran.
+    """
     out['login'] = db_login.no_login()
-    if params.get('username'):
-        out['login']['error'] = ('the login step runs from a Linux host or the controller (it needs a database '
-                                 'driver); run this check there, with delegate_to, to test the credentials')
-        out['reason'] = '%s The login was not tried from the Windows host.' % out['reason']
+    out['steps'] = {'protocol': 'windows', 'login': None}
+    if not (params.get('username') and params.get('password')) or not out['ok']:
+        return out
+    if params['engine'] == 'sqlserver' and run_step is not None:
+        try:
+            login = sql_login_result(run_step(SQL_LOGIN_STEP, sql_login_payload(params, out.get('prelogin'))), params)
+        except Exception as exc:  # pylint: disable=broad-except  # the step did not report back: a failed login
+            login = dict(db_login.no_login(), attempted=True, ok=False, error_kind='error',
+                         error=db_login.scrub('the login step did not report back: %s' % exc, params['password']))
+        out['login'] = login
+        out['steps']['login'] = 'windows'
+        out['reason'] = db_login.login_reason(params, out, login)
+        out['ok'] = bool(login['ok'])
+        return out
+    out['ok'] = False
+    out['steps']['login'] = 'controller'
+    out['login']['error'] = ('a Firebird login needs a Firebird client, which a Windows MVE server does not have: '
+                             'run the login from the controller (delegate_to: localhost); the mve_dependencies '
+                             'role does')
+    out['reason'] = '%s The login was not tried from the Windows host: it must run from the controller.' % out['reason']
     return out
 
 
@@ -92,5 +139,6 @@ def check(params):
         out['reason'] = db_login.login_reason(params, out, login)
         out['ok'] = bool(login['ok'])
     out['login'] = login
+    out['steps'] = {'protocol': 'linux', 'login': 'linux' if login['attempted'] else None}
     out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
     return out

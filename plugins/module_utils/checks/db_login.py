@@ -41,7 +41,7 @@ def no_login():
     return {'attempted': False, 'ok': None, 'error_code': None, 'error_kind': None, 'error': None}
 
 
-def _scrub(text, secret):
+def scrub(text, secret):
     text = str(text or '').strip()
     if secret:
         text = text.replace(secret, '********')
@@ -61,12 +61,12 @@ def sqlserver_login(params, prelogin):
         conn = pytds.connect(**kwargs)
     except pytds.tds_base.Error as exc:
         number = getattr(exc, 'number', 0) or None
-        text = _scrub(getattr(exc, 'text', None) or exc, params['password'])
+        text = scrub(getattr(exc, 'text', None) or exc, params['password'])
         login.update(error_code=number, error=text, error_kind=tds_wire.classify_login_error(number, text))
     except (socket.error, OSError) as exc:
-        login.update(error=_scrub(exc, params['password']), error_kind='connection')
+        login.update(error=scrub(exc, params['password']), error_kind='connection')
     except Exception as exc:  # pylint: disable=broad-except  # the driver raises plain Exception/ValueError for TLS setup
-        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']),
+        login.update(error=scrub('%s: %s' % (type(exc).__name__, exc), params['password']),
                      error_kind=tds_wire.classify_login_error(None, str(exc)))
     else:
         conn.close()
@@ -86,13 +86,13 @@ def firebird_login(params):
                                    user=params['username'], password=params['password'], timeout=params['timeout'])
     except firebirdsql.Error as exc:
         codes = sorted(getattr(exc, 'gds_codes', None) or ())
-        text = _scrub(exc, params['password'])
+        text = scrub(exc, params['password'])
         login.update(error_code=codes[0] if codes else None, error=text,
                      error_kind=firebird_wire.classify_attach_error(codes, text))
     except (socket.error, OSError) as exc:
-        login.update(error=_scrub(exc, params['password']) or type(exc).__name__, error_kind='connection')
+        login.update(error=scrub(exc, params['password']) or type(exc).__name__, error_kind='connection')
     except Exception as exc:  # pylint: disable=broad-except  # driver assertions on unexpected replies
-        login.update(error=_scrub('%s: %s' % (type(exc).__name__, exc), params['password']), error_kind='error')
+        login.update(error=scrub('%s: %s' % (type(exc).__name__, exc), params['password']), error_kind='error')
     else:
         conn.close()
         login['ok'] = True

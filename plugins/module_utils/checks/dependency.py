@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
@@ -26,8 +27,8 @@ COMMON_OPTIONS = {
 }
 
 
-class CheckInputError(ValueError):
-    """Bad module input; the message names the field and what it accepts."""
+class CheckInputError(InputError):
+    """Bad module input: ``CheckInputError(field, message)``, the message says what the field accepts."""
 
 
 def argument_spec(**extra):
@@ -44,15 +45,15 @@ def resolve_port(port, flow_id):
     try:
         return port_matrix.validate_port('port', port)
     except port_matrix.MatrixError as exc:
-        raise CheckInputError(str(exc))
+        raise CheckInputError(exc.field, exc.message)
 
 
 def validate_common(params):
     """Checks shared by every dependency check; raises CheckInputError."""
     if not (params.get('host') or '').strip():
-        raise CheckInputError('host: must be a host name or address, got an empty string')
+        raise CheckInputError('host', 'must be a host name or address, got an empty string')
     if params.get('timeout') is not None and not params['timeout'] > 0:
-        raise CheckInputError('timeout: must be a number of seconds above 0, got %r' % (params['timeout'],))
+        raise CheckInputError('timeout', 'must be a number of seconds above 0, got %r' % (params['timeout'],))
 
 
 def result(ok, reason, **facts):

@@ -25,7 +25,7 @@ def check_params(params):
     """Validated copy of the module parameters for the conversation. Raises CheckInputError / KerberosInputError."""
     dependency_check.validate_common(params)
     if params['max_skew'] is not None and not params['max_skew'] > 0:
-        raise dependency_check.CheckInputError('max_skew: must be a number of seconds above 0, got %r'
+        raise dependency_check.CheckInputError('max_skew', 'must be a number of seconds above 0, got %r'
                                                % (params['max_skew'],))
     realm = kerberos_wire.validate_realm(params['realm'])
     kerberos_wire.split_principal(params['principal'], realm)

@@ -32,5 +32,5 @@ def prepare(params, check_mode=False, local_fqdn=None):
         params['port'] = dependency_check.resolve_port(params.get('port'), ldap_wire.FLOWS[params['encryption']])
         options = ldap_wire.validate(params)
     except (ldap_wire.LdapInputError, port_matrix.MatrixError) as exc:
-        raise dependency_check.CheckInputError(str(exc))
+        raise dependency_check.CheckInputError(exc.field, exc.message)
     return ldap_wire.ldap_conversation(options), params

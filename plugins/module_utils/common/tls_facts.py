@@ -16,6 +16,8 @@ __metaclass__ = type
 import datetime
 import traceback
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
+
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -26,15 +28,15 @@ else:
     HAS_CRYPTOGRAPHY = True
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
-TLS_FACT_KEYS = ('version', 'cipher', 'subject', 'issuer', 'san', 'not_before', 'not_after', 'days_left',
+TLS_FACT_KEYS = ('version', 'cipher', 'cipher_suite', 'subject', 'issuer', 'san', 'not_before', 'not_after', 'days_left',
                  'validated', 'validation_error', 'fingerprint_sha256')
 
 _UTC = datetime.timezone.utc
 _DAY = 86400
 
 
-class TlsFactsError(ValueError):
-    """A certificate that cannot be parsed."""
+class TlsFactsError(ProtocolError):
+    """A certificate that cannot be parsed (kind ``dependency`` without cryptography)."""
 
 
 def _utc(cert, attr):
@@ -70,7 +72,7 @@ def certificate_facts(der, now=None):
     """Facts of one DER certificate: subject, issuer, san, not_before, not_after, days_left, fingerprint."""
     if not HAS_CRYPTOGRAPHY:
         raise TlsFactsError('cryptography is required for TLS facts: %s'
-                            % CRYPTOGRAPHY_IMPORT_ERROR.strip().splitlines()[-1])
+                            % CRYPTOGRAPHY_IMPORT_ERROR.strip().splitlines()[-1], kind='dependency')
     try:
         cert = x509.load_der_x509_certificate(bytes(der))
     except (ValueError, TypeError) as exc:
@@ -91,11 +93,15 @@ def certificate_facts(der, now=None):
 def tls_facts(der=None, version=None, cipher=None, validated=False, validation_error=None, now=None):
     """The full TLS facts dict (every key of TLS_FACT_KEYS).
 
-    ``der`` may be None (no certificate seen); ``cipher`` is the cipher name or
-    the tuple that ``ssl.SSLObject.cipher()`` returns.
+    ``der`` may be None (no certificate seen); ``cipher`` is the cipher suite name or
+    the tuple that ``ssl.SSLObject.cipher()`` returns, or a dict ``{'cipher', 'cipher_suite'}``
+    already named (the Windows vantage point, see dotnet_cipher).
     """
-    if isinstance(cipher, (tuple, list)):
-        cipher = cipher[0] if cipher else None
+    if isinstance(cipher, dict):
+        suite, cipher = cipher.get('cipher_suite'), cipher.get('cipher')
+    else:
+        suite = (cipher[0] if cipher else None) if isinstance(cipher, (tuple, list)) else cipher
+        cipher = cipher_name(suite)
     facts = dict((key, None) for key in TLS_FACT_KEYS)
     facts['san'] = []
     if der:
@@ -103,6 +109,7 @@ def tls_facts(der=None, version=None, cipher=None, validated=False, validation_e
     facts.update({
         'version': version,
         'cipher': cipher,
+        'cipher_suite': suite,
         'validated': bool(validated),
         'validation_error': None if validated else validation_error,
     })
@@ -116,3 +123,40 @@ def verify_error_text(exc):
     if code:
         return 'certificate verify failed: %s (X509 error %s)' % (message, code)
     return 'certificate verify failed: %s' % (message,)
+
+
+# The bulk cipher and its key size, named the same from every vantage point: Python's ssl reports the suite
+# (OpenSSL or IANA name), .NET Framework's SslStream only the algorithm and its strength (it has no API for the
+# negotiated suite). ``cipher`` is what both can say; ``cipher_suite`` is the suite where the vantage point
+# knows it (Linux and the controller), None from Windows.
+_SUITE_CIPHERS = (
+    ('CHACHA20', 'CHACHA20-256'), ('AES_256', 'AES-256'), ('AES256', 'AES-256'), ('AES_128', 'AES-128'),
+    ('AES128', 'AES-128'), ('CAMELLIA256', 'CAMELLIA-256'), ('CAMELLIA128', 'CAMELLIA-128'),
+    ('3DES', '3DES-168'), ('DES-CBC3', '3DES-168'), ('DES_EDE3', '3DES-168'), ('RC4', 'RC4-128'),
+)
+_DOTNET_CIPHERS = {'aes128': 'AES-128', 'aes192': 'AES-192', 'aes256': 'AES-256', 'tripledes': '3DES-168',
+                   'des': 'DES-56', 'rc4': 'RC4-128', 'rc2': 'RC2-128', 'null': 'NULL'}
+
+
+def cipher_name(suite):
+    """'TLS_AES_256_GCM_SHA384' / 'ECDHE-RSA-AES128-GCM-SHA256' -> 'AES-256' / 'AES-128' (None stays None)."""
+    if not suite:
+        return None
+    upper = suite.upper()
+    for token, name in _SUITE_CIPHERS:
+        if token in upper:
+            return name
+    return upper
+
+
+def dotnet_cipher(algorithm, bits=None):
+    """SslStream's CipherAlgorithm and CipherStrength -> the facts' ``{'cipher', 'cipher_suite'}``."""
+    if not algorithm:
+        return {'cipher': None, 'cipher_suite': None}
+    key = str(algorithm).lower()
+    name = _DOTNET_CIPHERS.get(key)
+    if name is None:
+        name = '%s-%s' % (str(algorithm).upper(), bits) if bits else str(algorithm).upper()
+    if key == 'aes' and bits:
+        name = 'AES-%s' % bits
+    return {'cipher': name, 'cipher_suite': None}

@@ -40,6 +40,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import BackendError
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 
 MAX_COMMENT = 128
@@ -48,12 +49,8 @@ DIRECTION_OF_CHAIN = {'input': 'inbound', 'output': 'outbound'}
 BASE_PREFIX = 'base: '
 
 
-class NftError(RuntimeError):
-    """nft failed, or its output could not be understood."""
-
-    def __init__(self, message, field=None):
-        super(NftError, self).__init__('%s: %s' % (field, message) if field else message)
-        self.field = field
+class NftError(BackendError):
+    """nft failed, or its output could not be understood (or a wanted rule it cannot hold, ``field`` set)."""
 
 
 def table_name(rule_group):

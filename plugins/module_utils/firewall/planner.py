@@ -44,9 +44,10 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import ipaddress
 import re
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common import addresses
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 # The management connection of the hosts this collection configures: SSH, WinRM over HTTP, WinRM over HTTPS.
@@ -64,7 +65,7 @@ SPEC_FIELDS = ('direction', 'transport', 'local_ports', 'remote_ports', 'remote_
 RULE_FIELDS = ('name', 'group') + SPEC_FIELDS + ('role', 'flows')
 # Spec fields a backend may report only when they differ from what the module always writes (the Windows
 # backend: a disabled rule, or one narrowed to some firewall profiles). Absent means the default.
-OPTIONAL_SPEC = (('enabled', True), ('profiles', 'all'))
+OPTIONAL_SPEC = (('enabled', True), ('profiles', 'all'), ('conditions', None))
 ANY = 'any'
 NAME_PREFIX = 'MVE - '
 
@@ -87,65 +88,24 @@ _GROUP_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$')
 _NAME_RE = re.compile(r'^[^"\\\x00-\x1f\x7f]+$')
 
 
-class PlanError(ValueError):
+class PlanError(InputError):
     """Bad input to the planner. ``field`` names the offending option path (``scopes.printer[2]``)."""
-
-    def __init__(self, field, message):
-        super(PlanError, self).__init__('%s: %s' % (field, message))
-        self.field = field
 
 
 class SafetyError(PlanError):
     """A rule set that could cut the management connection, refused before anything is applied."""
 
+    kind = 'safety'
+
 
 # ---- addresses and ports --------------------------------------------------------------------------------
 
-def _parse_address_item(field, value):
-    """One scope entry -> (version, first int, last int). Raises PlanError naming ``field``."""
-    bad = PlanError(field, '%r is not an IPv4/IPv6 address, network or range' % (value,))
-    if not isinstance(value, str) or not value.strip():
-        raise bad
-    text = value.strip()
-    try:
-        if '/' in text:
-            net = ipaddress.ip_network(text, strict=False)
-            return net.version, int(net.network_address), int(net.broadcast_address)
-        if '-' in text:
-            first_text, last_text = text.split('-', 1)
-            first = ipaddress.ip_address(first_text.strip())
-            last = ipaddress.ip_address(last_text.strip())
-            if first.version != last.version:
-                raise PlanError(field, '%r mixes IPv4 and IPv6 in one range' % (value,))
-            if int(first) > int(last):
-                raise PlanError(field, '%r is an empty range (the first address is above the last)' % (value,))
-            return first.version, int(first), int(last)
-        addr = ipaddress.ip_address(text)
-        return addr.version, int(addr), int(addr)
-    except ValueError as exc:
-        if isinstance(exc, PlanError):
-            raise
-        raise bad
-
-
-def _merge(intervals):
-    out = []
-    for first, last in sorted(intervals):
-        if out and first <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], last)
-        else:
-            out.append([first, last])
-    return out
-
-
-def _interval_text(version, first, last):
-    cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
-    if first == last:
-        return str(cls(first))
-    nets = list(ipaddress.summarize_address_range(cls(first), cls(last)))
-    if len(nets) == 1:
-        return str(nets[0])
-    return '%s-%s' % (cls(first), cls(last))
+# The planner's words for a bad scope entry (common.addresses parses it), by AddressError.reason.
+_ADDRESS_MESSAGES = {
+    'mixed': '%r mixes IPv4 and IPv6 in one range',
+    'reversed': '%r is an empty range (the first address is above the last)',
+}
+_BAD_ADDRESS = '%r is not an IPv4/IPv6 address, network or range'
 
 
 def canonical_addresses(values, field='addresses'):
@@ -153,20 +113,18 @@ def canonical_addresses(values, field='addresses'):
 
     Overlapping and adjacent entries merge; a range that is exactly one network is written as the network
     (this is also how ``nft`` prints them, so canonical lists survive a round trip through the kernel).
+    A network means all its addresses; a range names both ends in full. Raises PlanError naming the entry.
     """
-    by_version = {4: [], 6: []}
+    intervals = []
     for index, value in enumerate(values):
-        version, first, last = _parse_address_item('%s[%d]' % (field, index), value)
-        by_version[version].append((first, last))
-    out = []
-    for version in (4, 6):
-        out.extend(_interval_text(version, first, last) for first, last in _merge(by_version[version]))
-    return out
+        try:
+            intervals.append(addresses.parse(value, '%s[%d]' % (field, index), short_ranges=False))
+        except addresses.AddressError as exc:
+            raise PlanError(exc.field, _ADDRESS_MESSAGES.get(exc.reason, _BAD_ADDRESS) % (value,))
+    return [addresses.interval_text(*interval) for interval in addresses.merge(intervals)]
 
 
-def address_version(text):
-    """4 or 6 for a canonical address, network or range."""
-    return 6 if ':' in text else 4
+address_version = addresses.version_of
 
 
 def canonical_ports(values, field='ports'):
@@ -184,7 +142,7 @@ def canonical_ports(values, field='ports'):
         else:
             port = port_matrix.validate_port(item, value)
             intervals.append((port, port))
-    return [lo if lo == hi else '%d-%d' % (lo, hi) for lo, hi in _merge(intervals)]
+    return [lo if lo == hi else '%d-%d' % (lo, hi) for lo, hi in addresses.merge_ranges(intervals)]
 
 
 def port_intervals(ports):

@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Windows Defender Firewall backend of ``mve_firewall``: PowerShell text + pure Python parsers.
 
-Nothing here talks to a host. The action plugin (plugins/action/mve_firewall.py) sends ``read_script()``
-(one round trip), plans on the controller with firewall_plan, and sends ``apply_script()`` (at most one
-round trip). Both scripts are *fixed text plus a JSON payload* (base64, embedded in the script): nothing
-the user wrote is ever interpolated into PowerShell code, and the step is data-driven, so its Python
-reference (tests/support/fwpolicy_sim.py) follows the same contract and is what the unit tests run.
+Nothing here talks to a host. The PowerShell is one shipped step, ``module_utils/windows/firewall.ps1``, sent by
+the shared Windows transport (plugins/plugin_utils/windows_transport.py) with a JSON payload: the action
+plugin (plugins/action/mve_firewall.py) runs it with ``read_payload()`` (one round trip), plans on the
+controller with firewall_plan, and runs it with ``apply_payload()`` (at most one round trip). Nothing the user
+wrote is ever part of PowerShell code, and the step is data-driven, so its Python reference
+(lab/windows/fwpolicy_sim.py) follows the same contract and is what the tests run.
 
 Why the ``HNetCfg.FwPolicy2`` COM object rather than the NetSecurity cmdlets: ``$policy.Rules`` hands out
 every rule of the local policy store with its ports (``LocalPorts``/``RemotePorts``), addresses
@@ -39,11 +40,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import ipaddress
-import json
 import re
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common import addresses
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import BackendError
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 
 PROTOCOLS = {'tcp': 6, 'udp': 17}
@@ -57,20 +57,29 @@ PROFILE_BITS = (('domain', 1), ('private', 2), ('public', 4))
 ANY = '*'
 # The line prefix of the scripts' JSON result, so that progress noise or warnings on stdout cannot confuse
 # the parser.
-MARKER = 'PFMVE-FIREWALL-JSON:'
+SCRIPT = 'firewall'
 DESCRIPTION_TEMPLATE = 'Markvision Enterprise flows: %s (managed by printfleet.mve.mve_firewall)'
 _DESCRIPTION_RE = re.compile(r'Markvision Enterprise flows: ([^()]*?)\s*\(managed by printfleet\.mve')
 # The properties the scripts read and write, in the order the apply script sets them (Protocol before ports).
 COM_PROPERTIES = ('Name', 'Description', 'Grouping', 'Protocol', 'LocalPorts', 'RemotePorts', 'RemoteAddresses',
                   'Direction', 'Action', 'Profiles', 'Enabled')
+# The other INetFwRule conditions a rule can carry, with the value the module writes: a rule of ours that a
+# person narrowed to an application, a service, local addresses, interfaces, or opened to edge traversal no
+# longer does what the plan says, so any difference is drift (the planner's ``conditions`` field) and an
+# update writes these values back; the apply step's snapshots hold them too, so a rollback restores them.
+CONDITION_DEFAULTS = (('ApplicationName', None), ('ServiceName', None), ('LocalAddresses', ANY),
+                      ('InterfaceTypes', 'All'), ('Interfaces', None), ('EdgeTraversal', False),
+                      ('IcmpTypesAndCodes', None))
+COM_PROPERTIES = COM_PROPERTIES + tuple(k for k, _ in CONDITION_DEFAULTS)
+# INetFwPolicy2.LocalPolicyModifyState: whether the local rules this module writes take effect.
+MODIFY_STATES = {0: 'ok', 1: 'group_policy_override', 2: 'inbound_blocked'}
 
 
-class WindowsFirewallError(RuntimeError):
-    """The PowerShell step failed, or its output could not be understood."""
+class WindowsFirewallError(BackendError):
+    """The PowerShell step failed, or its output could not be understood. ``result``: the step's result."""
 
     def __init__(self, message, field=None, result=None):
-        super(WindowsFirewallError, self).__init__('%s: %s' % (field, message) if field else message)
-        self.field = field
+        super(WindowsFirewallError, self).__init__(message, field=field)
         self.result = result
 
 
@@ -110,10 +119,10 @@ def addresses_to_windows(addresses):
 
 
 def to_com(rule, rule_group):
-    """A planner rule -> the dict of COM properties the apply script sets (keys of COM_PROPERTIES)."""
+    """A planner rule -> the dict of COM properties the apply step sets (every key of COM_PROPERTIES)."""
     if rule['transport'] not in PROTOCOLS:
         raise WindowsFirewallError('rule %r: transport %r' % (rule['name'], rule['transport']), field='rules')
-    return {
+    com = {
         'Name': rule['name'],
         'Description': description(rule),
         'Grouping': rule_group,
@@ -126,6 +135,26 @@ def to_com(rule, rule_group):
         'Profiles': PROFILES_ALL,
         'Enabled': True,
     }
+    com.update(CONDITION_DEFAULTS)
+    return com
+
+
+def conditions(com):
+    """The conditions of a read rule that differ from what the module writes, or None when there are none."""
+    out = {}
+    for key, default in CONDITION_DEFAULTS:
+        value = com.get(key, default)
+        if key == 'InterfaceTypes':
+            same = str(value or 'All').lower() == 'all'
+        elif key == 'LocalAddresses':
+            same = value in (None, '', ANY)
+        elif key == 'EdgeTraversal':
+            same = not value
+        else:
+            same = value in (None, '')
+        if not same:
+            out[key] = value
+    return out or None
 
 
 # ---- COM properties -> planner model --------------------------------------------------------------------
@@ -150,24 +179,13 @@ def ports_from_windows(text):
 
 
 def _address_token(token):
-    """One COM address token -> a planner address item, or None for a keyword."""
-    if '/' in token:
-        try:
-            return str(ipaddress.ip_network(token, strict=False))  # accepts both a/len and a/255.255.255.0
-        except ValueError:
-            return None
-    if '-' in token:
-        first, last = token.split('-', 1)
-        try:
-            ipaddress.ip_address(first.strip())
-            ipaddress.ip_address(last.strip())
-        except ValueError:
-            return None
-        return token
+    """One COM address token -> a planner address item (a/len and a/255.255.255.0 networks, full ranges), or
+    None for a keyword."""
     try:
-        return str(ipaddress.ip_address(token))
-    except ValueError:
+        addresses.parse(token, short_ranges=False)
+    except addresses.AddressError:
         return None
+    return token
 
 
 def addresses_from_windows(text):
@@ -207,6 +225,7 @@ def from_com(com, rule_group):
         'profiles': 'all' if profiles is not None and (int(profiles) & 7) == 7 else
         ', '.join(n for n, bit in PROFILE_BITS if int(profiles or 0) & bit) or 'none',
         'description': com.get('Description'),
+        'conditions': conditions(com),
     }
 
 
@@ -222,18 +241,6 @@ def planner_view(rule):
 
 
 # ---- output parsing ---------------------------------------------------------------------------------------
-
-def result_json(stdout, what='read'):
-    """The JSON object a step printed after MARKER (the last one), parsed."""
-    text = stdout.decode('utf-8', 'replace') if isinstance(stdout, bytes) else (stdout or '')
-    lines = [line[len(MARKER):] for line in text.splitlines() if line.startswith(MARKER)]
-    if not lines:
-        raise WindowsFirewallError('the %s step printed no result: %s' % (what, text.strip()[:500]))
-    try:
-        return json.loads(lines[-1])
-    except ValueError as exc:
-        raise WindowsFirewallError('the %s step printed unreadable JSON: %s' % (what, exc))
-
 
 def _as_list(value):
     """ConvertTo-Json in Windows PowerShell 5.1 may turn a one-element array into the element, none into null."""
@@ -254,15 +261,16 @@ def default_outbound_action(profiles):
 
 
 def parse_read(data, rule_group='printfleet.mve'):
-    """The read step's output (stdout text, or the parsed dict) -> what the action plugin needs.
+    """The read step's returned object -> what the action plugin needs.
 
     Returns ``rules`` (ours, planner model with ``enabled``, ``profiles``, ``description``), ``profiles``
     (``name``, ``current``, ``enabled``, ``default_inbound_action``, ``default_outbound_action``),
     ``default_outbound_action`` (for ``outbound: auto``), ``dynamic_ports`` ((lo, hi) or None) and
-    ``rule_count`` (all rules the host has, for the record).
+    ``rule_count`` (all rules the host has, for the record) and ``local_policy_modify_state`` (``ok``,
+    ``group_policy_override``, ``inbound_blocked``, or None when the host did not say).
     """
-    if not isinstance(data, dict):
-        data = result_json(data, 'read')
+    if not isinstance(data, dict) or data.get('op') != 'read':
+        raise WindowsFirewallError('the read step returned no rule list')
     if data.get('error'):
         raise WindowsFirewallError('reading the firewall rules failed on the Windows host: %s' % data['error'])
     rules = []
@@ -286,14 +294,16 @@ def parse_read(data, rule_group='printfleet.mve'):
         if 0 < start and start + count - 1 <= 65535 and count > 0:
             dynamic_ports = (start, start + count - 1)
     return {'rules': rules, 'profiles': profiles, 'default_outbound_action': default_outbound_action(profiles),
-            'dynamic_ports': dynamic_ports, 'rule_count': data.get('rule_count')}
+            'dynamic_ports': dynamic_ports, 'rule_count': data.get('rule_count'),
+            'local_policy_modify_state': MODIFY_STATES.get(data.get('local_policy_modify_state'),
+                                                           data.get('local_policy_modify_state'))}
 
 
 def parse_apply(data):
-    """The apply step's output -> dict: ``ok``, ``done`` (steps applied: {step, op, name}), and on a failure
+    """The apply step's returned object -> dict: ``ok``, ``done`` (steps applied: {step, op, name}), and on a failure
     ``failed_step``, ``error``, ``rolled_back`` (undo steps that worked) and ``rollback_errors``."""
-    if not isinstance(data, dict):
-        data = result_json(data, 'apply')
+    if not isinstance(data, dict) or data.get('op') != 'apply':
+        raise WindowsFirewallError('the apply step returned no outcome')
     out = {'ok': bool(data.get('ok')), 'done': _as_list(data.get('done')),
            'failed_step': data.get('failed_step'), 'error': data.get('error'),
            'rolled_back': _as_list(data.get('rolled_back')), 'rollback_errors': _as_list(data.get('rollback_errors'))}
@@ -302,17 +312,9 @@ def parse_apply(data):
 
 # ---- payloads and scripts --------------------------------------------------------------------------------
 
-def _embed(script, payload):
-    blob = base64.b64encode(json.dumps(payload, sort_keys=True).encode('utf-8')).decode('ascii')
-    return script.replace('@@PAYLOAD@@', blob)
-
-
-def decode_payload(script):
-    """The JSON payload embedded in one of these scripts (the tests' fake connection uses it, so can you)."""
-    match = re.search(r"FromBase64String\('([A-Za-z0-9+/=]*)'\)", script)
-    if not match:
-        raise ValueError('no payload in this script')
-    return json.loads(base64.b64decode(match.group(1)).decode('utf-8'))
+def read_payload(rule_group):
+    """The read step's payload: the rules of ``rule_group``, the profiles, the policy's modify state."""
+    return {'op': 'read', 'group': firewall_plan.validate_rule_group(rule_group)}
 
 
 def apply_payload(changes, rule_group):
@@ -333,7 +335,7 @@ def apply_payload(changes, rule_group):
         if change['action'] in ('update', 'remove') and change.get('before') is not None:
             step['before'] = to_com_loose(change['before'], group)
         steps.append(step)
-    return {'group': group, 'steps': steps}
+    return {'op': 'apply', 'group': group, 'steps': steps}
 
 
 def to_com_loose(rule, rule_group):
@@ -345,175 +347,3 @@ def to_com_loose(rule, rule_group):
         com = {'Name': rule.get('name'), 'Grouping': rule_group}
     com['Enabled'] = rule.get('enabled', True)
     return com
-
-
-_COMMON = r'''
-$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-$req = [Text.Encoding]::UTF8.GetString([Convert]::FromBase64String('@@PAYLOAD@@')) | ConvertFrom-Json
-$group = [string]$req.group
-# The result goes to the pipeline (stdout with WinRM; the output stream with PSRP, which has no console).
-function Out-Result($value) {
-    Write-Output ('PFMVE-FIREWALL-JSON:' + (ConvertTo-Json -InputObject $value -Depth 6 -Compress))
-}
-function Get-RuleState($r) {
-    [ordered]@{
-        Name = $r.Name; Description = $r.Description; Grouping = $r.Grouping; Protocol = [int]$r.Protocol
-        LocalPorts = $r.LocalPorts; RemotePorts = $r.RemotePorts; RemoteAddresses = $r.RemoteAddresses
-        Direction = [int]$r.Direction; Action = [int]$r.Action; Profiles = [int]$r.Profiles; Enabled = [bool]$r.Enabled
-    }
-}
-'''
-
-_READ = r'''
-# pfmve-firewall: read
-# One enumeration of the local policy store through COM; only rules whose Grouping is ours are returned.
-try {
-    $policy = New-Object -ComObject HNetCfg.FwPolicy2
-    $rules = New-Object System.Collections.ArrayList
-    $count = 0
-    foreach ($r in $policy.Rules) {
-        $count++
-        if ($r.Grouping -ceq $group) { [void]$rules.Add((Get-RuleState $r)) }
-    }
-    $current = [int]$policy.CurrentProfileTypes
-    $profiles = @()
-    foreach ($p in @(@{ name = 'domain'; bit = 1 }, @{ name = 'private'; bit = 2 }, @{ name = 'public'; bit = 4 })) {
-        $profiles += [ordered]@{
-            name = $p.name; current = (($current -band $p.bit) -ne 0)
-            enabled = [bool]$policy.FirewallEnabled($p.bit)
-            default_inbound_action = [int]$policy.DefaultInboundAction($p.bit)
-            default_outbound_action = [int]$policy.DefaultOutboundAction($p.bit)
-        }
-    }
-    # The TCP dynamic port range (active-mode FTP data arrives there); optional, the planner has a default.
-    $dynamic = $null
-    try {
-        $s = @(Get-NetTCPSetting -ErrorAction Stop | Where-Object { $_.DynamicPortRangeStartPort -gt 0 })[0]
-        if ($s) { $dynamic = @{ start = [int]$s.DynamicPortRangeStartPort; count = [int]$s.DynamicPortRangeNumberOfPorts } }
-    } catch { }
-    Out-Result ([ordered]@{ group = $group; rules = @($rules.ToArray()); profiles = $profiles
-                            dynamic_ports = $dynamic; rule_count = $count })
-} catch {
-    Out-Result @{ group = $group; error = $_.Exception.Message }
-}
-'''
-
-_APPLY = r'''
-# pfmve-firewall: apply
-# Applies the planner's steps in order, touching only rules whose Grouping is ours. On a failure at step k,
-# undoes steps k..1 in reverse order from the before-state snapshots kept below, so nothing is half-applied.
-$policy = New-Object -ComObject HNetCfg.FwPolicy2
-function New-TempName([string]$name) { return "$name [pfmve $([guid]::NewGuid().ToString('N'))]" }
-# Rules.Remove() goes by name and names are not unique across groups: rename the live rule object (ours)
-# to a fresh unique name first, so that Remove() can only hit that one rule.
-function Remove-Ours($r) {
-    $name = $r.Name
-    $tmp = New-TempName $name
-    $r.Name = $tmp
-    try { $policy.Rules.Remove($tmp) } catch { $r.Name = $name; throw }
-}
-function Set-RuleState($r, $s) {
-    # Protocol must be set before the ports (INetFwRule documentation).
-    $r.Description = [string]$s.Description
-    $r.Grouping = $group
-    $r.Protocol = [int]$s.Protocol
-    if ($null -ne $s.LocalPorts) { $r.LocalPorts = [string]$s.LocalPorts }
-    if ($null -ne $s.RemotePorts) { $r.RemotePorts = [string]$s.RemotePorts }
-    $r.RemoteAddresses = [string]$s.RemoteAddresses
-    $r.Direction = [int]$s.Direction
-    $r.Action = [int]$s.Action
-    $r.Profiles = [int]$s.Profiles
-    $r.Enabled = [bool]$s.Enabled
-}
-# Adds a rule under a unique temporary name, takes the live object back by that name, then renames it:
-# the returned object is the one rule this run created, whatever other rules share its name.
-function Add-Rule($s) {
-    $new = New-Object -ComObject HNetCfg.FWRule
-    $tmp = New-TempName ([string]$s.Name)
-    $new.Name = $tmp
-    Set-RuleState $new $s
-    $policy.Rules.Add($new)
-    $live = $policy.Rules.Item($tmp)
-    $live.Name = [string]$s.Name
-    return $live
-}
-# Case-sensitive, like the planner (a PowerShell @{} literal would not be).
-$ours = New-Object System.Collections.Hashtable
-foreach ($r in $policy.Rules) {
-    if ($r.Grouping -ceq $group) {
-        if (-not $ours.ContainsKey($r.Name)) { $ours[$r.Name] = New-Object System.Collections.ArrayList }
-        [void]$ours[$r.Name].Add($r)
-    }
-}
-$undo = New-Object System.Collections.ArrayList
-$done = New-Object System.Collections.ArrayList
-$k = 0
-$result = [ordered]@{ ok = $true; group = $group }
-try {
-    foreach ($s in $req.steps) {
-        $k++
-        $name = [string]$s.name
-        switch ([string]$s.op) {
-            'add' {
-                $live = Add-Rule $s.rule
-                [void]$undo.Add(@{ op = 'add'; name = $name; rule = $live })
-            }
-            'update' {
-                # The first of ours by that name (duplicates are removed from the end, see remove).
-                if (-not $ours.ContainsKey($name) -or $ours[$name].Count -eq 0) { throw "rule '$name' of group $group is gone" }
-                $r = $ours[$name][0]
-                [void]$undo.Add(@{ op = 'update'; name = $name; rule = $r; before = (Get-RuleState $r) })
-                Set-RuleState $r $s.rule
-            }
-            'remove' {
-                if (-not $ours.ContainsKey($name) -or $ours[$name].Count -eq 0) { throw "rule '$name' of group $group is gone" }
-                $r = $ours[$name][$ours[$name].Count - 1]
-                $before = Get-RuleState $r
-                Remove-Ours $r
-                $ours[$name].RemoveAt($ours[$name].Count - 1)
-                [void]$undo.Add(@{ op = 'remove'; name = $name; before = $before })
-            }
-            default { throw "unknown step $($s.op)" }
-        }
-        [void]$done.Add([ordered]@{ step = $k; op = [string]$s.op; name = $name })
-    }
-} catch {
-    $result.ok = $false
-    $result.failed_step = $k
-    $result.error = $_.Exception.Message
-    $rolled = New-Object System.Collections.ArrayList
-    $rollbackErrors = New-Object System.Collections.ArrayList
-    for ($i = $undo.Count - 1; $i -ge 0; $i--) {
-        $u = $undo[$i]
-        try {
-            switch ($u.op) {
-                'add' { Remove-Ours $u.rule }
-                'update' { Set-RuleState $u.rule $u.before }
-                'remove' { [void](Add-Rule $u.before) }
-            }
-            [void]$rolled.Add([ordered]@{ op = $u.op; name = $u.name })
-        } catch {
-            [void]$rollbackErrors.Add([ordered]@{ op = $u.op; name = $u.name; error = $_.Exception.Message })
-        }
-    }
-    $result.rolled_back = @($rolled.ToArray())
-    $result.rollback_errors = @($rollbackErrors.ToArray())
-}
-$result.done = @($done.ToArray())
-Out-Result $result
-'''
-
-
-def read_script(rule_group):
-    """PowerShell (5.1 and 7) that prints, after MARKER, one JSON object: ``rules`` (the COM properties of
-    every rule whose Grouping is ``rule_group``, enumerated once), ``profiles`` (per profile: current,
-    firewall enabled, default inbound/outbound action as COM ints), ``dynamic_ports`` and ``rule_count``."""
-    return _embed(_COMMON + _READ, {'group': firewall_plan.validate_rule_group(rule_group)})
-
-
-def apply_script(changes, rule_group):
-    """PowerShell that applies the planner's ``changes`` in one run (see apply_payload for the data) and
-    prints, after MARKER, ``ok``, ``done`` and, on a failure, ``failed_step``, ``error``, ``rolled_back``
-    and ``rollback_errors``."""
-    return _embed(_COMMON + _APPLY, apply_payload(changes, rule_group))

@@ -25,6 +25,17 @@ __metaclass__ = type
 
 import copy
 
+try:
+    from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
+except ImportError:  # loaded by its path (scripts/gen_ports_doc.py, lab/lab.py): the base beside it, by path too
+    import importlib.util
+    import os
+    _ERRORS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'common', 'errors.py')
+    _SPEC = importlib.util.spec_from_file_location('printfleet_mve_errors', _ERRORS_PATH)
+    _ERRORS = importlib.util.module_from_spec(_SPEC)
+    _SPEC.loader.exec_module(_ERRORS)
+    InputError = _ERRORS.InputError
+
 EPHEMERAL = 'ephemeral'
 
 ENDPOINTS = ('mve_server', 'printer', 'database', 'smtp', 'ldap', 'kdc', 'browser')
@@ -172,12 +183,8 @@ _FLOWS = (
 FLOW_IDS = tuple(f['id'] for f in _FLOWS)
 
 
-class MatrixError(ValueError):
+class MatrixError(InputError):
     """Bad input to the matrix. ``field`` names the offending option path."""
-
-    def __init__(self, field, message):
-        super(MatrixError, self).__init__('%s: %s' % (field, message))
-        self.field = field
 
 
 def all_flows():

@@ -19,6 +19,7 @@ import socket
 import ssl
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_pages import EwsError
@@ -37,7 +38,7 @@ def normalize_fingerprint(value):
     if clean.startswith('sha256/') or clean.startswith('sha256='):
         clean = clean[7:]
     if not _HEX.match(clean):
-        raise EwsError('invalid_option', 'fingerprint: expected a SHA-256 fingerprint (64 hex digits, with or without '
+        raise EwsError('invalid_option', 'expected a SHA-256 fingerprint (64 hex digits, with or without '
                        'colons), got %d hex digits' % len(re.sub(r'[^0-9a-f]', '', clean)), field='fingerprint')
     return clean
 
@@ -67,8 +68,9 @@ class _Connection(http_client.HTTPSConnection):
     def connect(self):
         http_client.HTTPSConnection.connect(self)
         der = self.sock.getpeercert(binary_form=True)
+        suite = (self.sock.cipher() or (None,))[0]
         self.peer = {'fingerprint_sha256': hashlib.sha256(der).hexdigest(), 'version': self.sock.version(),
-                     'cipher': (self.sock.cipher() or (None,))[0]}
+                     'cipher': tls_facts.cipher_name(suite), 'cipher_suite': suite}
         if self.pin and self.peer['fingerprint_sha256'] != self.pin:
             self.close()
             raise EwsError('tls_pin_mismatch', 'TLS pin mismatch: %s:%s presents a certificate with SHA-256 fingerprint '
@@ -93,8 +95,8 @@ class EwsClient(object):
         else:
             try:
                 ctx = conversation.client_context(validate_certs, ca_path)
-            except ValueError as exc:
-                raise EwsError('invalid_option', str(exc), field='ca_path')
+            except InputError as exc:
+                raise EwsError('invalid_option', exc.message, field=exc.field)
         self.context = ctx
         self.cookies = {}
         self.tls = None

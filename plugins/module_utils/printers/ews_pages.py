@@ -22,6 +22,7 @@ import re
 
 from html.parser import HTMLParser
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import PrintfleetError
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 STATES = ('enabled', 'disabled')
@@ -30,14 +31,17 @@ _SPACE = re.compile(r'\s+')
 _TEXT_TYPES = ('text', 'email', 'number', 'tel', 'url', 'search', '')
 
 
-class EwsError(ValueError):
-    """Bad input or an unexpected page. ``kind`` is the module's error_kind; ``field`` the option, if any."""
+class EwsError(PrintfleetError, ValueError):
+    """Bad input or an unexpected page. ``kind`` is the module's error_kind; ``field`` the option, if any;
+    the details are extra result keys (``missing``, ``changes``): ``fail_kwargs('error_kind')``."""
 
-    def __init__(self, kind, message, field=None, **extra):
-        super(EwsError, self).__init__(message)
-        self.kind = kind
-        self.field = field
-        self.extra = extra
+    def __init__(self, kind, message, field=None, **details):
+        super(EwsError, self).__init__(message, field=field, kind=kind, **details)
+
+    @property
+    def extra(self):
+        """The details, under their former name."""
+        return self.details
 
 
 def _clean(text):
@@ -285,7 +289,7 @@ def states(mapped):
 def parse_wanted(ports):
     """The ``ports`` option -> {"tcp/21": "disabled"}; EwsError naming ``ports.<key>`` on bad input."""
     if not isinstance(ports, dict):
-        raise EwsError('invalid_option', 'ports: expected a dict such as {tcp/21: disabled, udp/9300: enabled}',
+        raise EwsError('invalid_option', 'expected a dict such as {tcp/21: disabled, udp/9300: enabled}',
                        field='ports')
     out = {}
     for raw_key, raw_value in ports.items():
@@ -293,15 +297,14 @@ def parse_wanted(ports):
         field = 'ports.%s' % raw_key
         m = _KEY.match(key)
         if not m or not 1 <= int(m.group(2)) <= 65535:
-            raise EwsError('invalid_option', '%s: expected a key tcp/<port> or udp/<port> with a port from 1 to '
-                           '65535, e.g. tcp/21' % field, field=field)
+            raise EwsError('invalid_option', 'expected a key tcp/<port> or udp/<port> with a port from 1 to '
+                           '65535, e.g. tcp/21', field=field)
         key = '%s/%d' % (m.group(1), int(m.group(2)))
         value = raw_value.strip().lower() if isinstance(raw_value, str) else raw_value
         if value not in STATES:
-            raise EwsError('invalid_option', '%s: got %r, expected enabled or disabled' % (field, raw_value),
-                           field=field)
+            raise EwsError('invalid_option', 'got %r, expected enabled or disabled' % (raw_value,), field=field)
         if key in out and out[key] != value:
-            raise EwsError('invalid_option', '%s: %s is given twice with different states' % (field, key), field=field)
+            raise EwsError('invalid_option', '%s is given twice with different states' % (key,), field=field)
         out[key] = value
     return out
 

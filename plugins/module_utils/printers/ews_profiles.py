@@ -38,6 +38,8 @@ __metaclass__ = type
 import copy
 import re
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
+
 DEFAULT_PROFILE = {
     'name': 'lexmark',
     'ports_path': '/cgi-bin/dynamic/config/secure/ports.html',
@@ -62,12 +64,8 @@ DEFAULT_PROFILE = {
 PROFILE_KEYS = tuple(sorted(DEFAULT_PROFILE))
 
 
-class ProfileError(ValueError):
+class ProfileError(InputError):
     """A bad profile. ``field`` names the offending key (``profile.label_patterns[0]``)."""
-
-    def __init__(self, field, message):
-        super(ProfileError, self).__init__('%s: %s' % (field, message))
-        self.field = field
 
 
 def _merge(base, extra):

@@ -109,11 +109,11 @@ def run(module_params, check_mode, warn):
     try:
         profile = ews_profiles.merge_profile(params['profile'])
     except ews_profiles.ProfileError as exc:
-        raise EwsError('invalid_option', str(exc), field=exc.field)
+        raise EwsError('invalid_option', exc.message, field=exc.field)
     try:
         blocked = ews_ports.guard_rail(wanted, params['features'])
     except port_matrix.MatrixError as exc:
-        raise EwsError('invalid_option', str(exc), field=exc.field)
+        raise EwsError('invalid_option', exc.message, field=exc.field)
     if blocked and not params['force']:
         raise EwsError('guard_rail', 'refusing to disable %s: the port matrix says MVE needs %s with %s; nothing was '
                        'sent. Set force: true to disable anyway, or leave the protocol out of '

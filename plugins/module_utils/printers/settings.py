@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 LEXMARK_ENTERPRISE = 641
@@ -105,12 +106,8 @@ _BY_OID = dict((s['oid'], name) for name, s in SETTINGS.items())
 _BY_KEY = dict((name.lower(), name) for name in SETTINGS)
 
 
-class SettingError(ValueError):
+class SettingError(InputError):
     """Bad setting input; ``field`` names the offending option (``set[2].type``)."""
-
-    def __init__(self, field, message):
-        super(SettingError, self).__init__('%s: %s' % (field, message))
-        self.field = field
 
 
 def resolve(ref):
@@ -157,7 +154,7 @@ def wanted_sets(items):
         try:
             oid, name = resolve(ref)
         except SettingError as exc:
-            raise SettingError(base + ('.oid' if item.get('oid') else '.name'), str(exc).split(': ', 1)[1])
+            raise SettingError(base + ('.oid' if item.get('oid') else '.name'), exc.message)
         setting = SETTINGS.get(name) if name else None
         vtype = item.get('type')
         if vtype is None and setting is None:
@@ -166,7 +163,7 @@ def wanted_sets(items):
         try:
             vtype = snmp_wire.value_type(vtype) if vtype is not None else setting['type']
         except snmp_wire.SnmpWireError as exc:
-            raise SettingError(base + '.type', str(exc))
+            raise SettingError(base + '.type', exc.message)
         # A read-only setting named by name is refused here; given by OID, it goes to the agent, which answers.
         if setting is not None and not setting['writable'] and item.get('name'):
             raise SettingError(base, '%s (%s) is read-only; writable settings: %s'
@@ -176,7 +173,7 @@ def wanted_sets(items):
         try:
             value = normalize(vtype, item['value'])
         except snmp_wire.SnmpWireError as exc:
-            raise SettingError(base + '.value', str(exc))
+            raise SettingError(base + '.value', exc.message)
         if oid in seen:
             raise SettingError(base, '%s is already set by set[%d]' % (name or oid, seen[oid]))
         seen[oid] = index

@@ -26,6 +26,7 @@ import copy
 import random
 import socket
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, PrintfleetError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -58,13 +59,12 @@ _V3_KIND = {
 }
 
 
-class SnmpError(Exception):
-    """An SNMP request failed. ``kind`` is one of ERROR_KINDS; ``oid`` the object the agent blamed."""
+class SnmpError(PrintfleetError):
+    """An SNMP request failed. ``kind`` is one of ERROR_KINDS; ``oid`` the object the agent blamed.
+    ``fail_kwargs('error_kind')`` gives msg, error_kind, oid and error_status."""
 
     def __init__(self, kind, message, oid=None, error_status=None, error_index=None):
-        super(SnmpError, self).__init__(message)
-        self.kind = kind
-        self.message = message
+        super(SnmpError, self).__init__(message, kind=kind, oid=oid, error_status=error_status)
         self.oid = oid
         self.error_status = error_status
         self.error_index = error_index
@@ -103,20 +103,20 @@ def argument_spec(host=True):
 
 
 def option_errors(params):
-    """``(field, message)`` problems with the connection options (after snmp_wire.resolve_snmp_params)."""
+    """Problems with the connection options (after snmp_wire.resolve_snmp_params): a list of InputError."""
     errors = list(snmp_wire.snmp_param_errors(params))
     port = params.get('port')
     if port is not None:
         try:
             port_matrix.validate_port('port', port)
         except port_matrix.MatrixError as exc:
-            errors.append(('port', str(exc)[len(exc.field) + 2:]))
+            errors.append(exc)
     timeout = params.get('timeout')
     if timeout is not None and (isinstance(timeout, bool) or not 0 < float(timeout) <= 3600):
-        errors.append(('timeout', 'got %r, expected seconds greater than 0 (at most 3600)' % (timeout,)))
+        errors.append(InputError('timeout', 'got %r, expected seconds greater than 0 (at most 3600)' % (timeout,)))
     retries = params.get('retries')
     if retries is not None and (isinstance(retries, bool) or not 0 <= int(retries) <= 10):
-        errors.append(('retries', 'got %r, expected an integer from 0 to 10' % (retries,)))
+        errors.append(InputError('retries', 'got %r, expected an integer from 0 to 10' % (retries,)))
     return errors
 
 

@@ -15,15 +15,17 @@ __metaclass__ = type
 import asyncio
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import PrintfleetError
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as printer_settings
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 
 
-class Failure(Exception):
-    def __init__(self, msg, **extra):
-        super(Failure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
+class Failure(PrintfleetError):
+    """The module fails: bad get/walk/set input (``field`` set, kind ``input``), or a SET the printer did not
+    take (``error_kind`` and ``oid`` in the details, which is the kind as well)."""
+
+    def __init__(self, message, field=None, **details):
+        super(Failure, self).__init__(message, field=field, kind=details.get('error_kind', 'input'), **details)
 
 
 def _refs(field, items):
@@ -32,7 +34,7 @@ def _refs(field, items):
         try:
             out.append(printer_settings.resolve(ref)[0])
         except printer_settings.SettingError as exc:
-            raise Failure('%s[%d]: %s' % (field, index, str(exc).split(': ', 1)[1]), field='%s[%d]' % (field, index))
+            raise Failure(exc.message, field='%s[%d]' % (field, index))
     return out
 
 
@@ -43,7 +45,7 @@ async def run(params, check_mode):
     try:
         wanted = printer_settings.wanted_sets(params['set'])
     except printer_settings.SettingError as exc:
-        raise Failure(str(exc), field=exc.field)
+        raise Failure(exc.message, field=exc.field)
     result = {'changed': False, 'values': {}, 'missing': {}, 'walked': {}, 'changes': []}
     client = snmp_client.SnmpClient.from_params(params)
     try:
@@ -105,12 +107,9 @@ async def run_fleet(params, hosts, check_mode, concurrency=64):
             try:
                 return host, await run(dict(params, host=host), check_mode)
             except Failure as exc:
-                out = {'changed': False, 'failed': True, 'msg': exc.msg}
-                out.update(exc.extra)
-                return host, out
+                return host, dict(exc.fail_kwargs(), changed=False, failed=True)
             except snmp_client.SnmpError as exc:
-                return host, {'changed': False, 'failed': True, 'msg': exc.message, 'error_kind': exc.kind,
-                              'oid': exc.oid, 'error_status': exc.error_status}
+                return host, dict(exc.fail_kwargs('error_kind'), changed=False, failed=True)
 
     pairs = await asyncio.gather(*(one(h) for h in hosts))
     return dict(pairs)

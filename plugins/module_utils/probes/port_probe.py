@@ -46,6 +46,7 @@ import socket
 import ssl
 import time
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common import errors as errors_mod
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -81,21 +82,16 @@ _FILTER_ERRNOS = {
 _FD_RESERVE = 64
 
 
-class TargetError(ValueError):
-    """Bad probe input. ``field`` is the path of the first offending option
-    (``targets[3].port``), ``errors`` every ``(field, message)`` found."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        self.field = self.errors[0][0]
-        super(TargetError, self).__init__('; '.join('%s: %s' % e for e in self.errors))
+# Bad probe input. ``field`` is the path of the first offending option (``targets[3].port``), ``errors`` every
+# problem found (``TargetError.gather``). The same class as the printers inventory's bad targets.
+TargetError = errors_mod.TargetError
 
 
 # ---- input ------------------------------------------------------------------
 
 def _check_choice(errors, field, value, choices):
     if value not in choices:
-        errors.append((field, 'got %r, expected one of: %s' % (value, ', '.join(choices))))
+        errors.append(TargetError(field, 'got %r, expected one of: %s' % (value, ', '.join(choices))))
         return False
     return True
 
@@ -105,23 +101,25 @@ def _target_errors(t, index, snmp_defaults=None):
     base = 'targets[%d]' % index
     errors = []
     if not isinstance(t, dict):
-        return None, [(base, 'expected a dict with keys host, port, transport, probe; got %s'
-                       % type(t).__name__)]
+        return None, [TargetError(base, 'expected a dict with keys host, port, transport, probe; got %s'
+                                  % type(t).__name__)]
     unknown = sorted(k for k in t if k not in TARGET_KEYS + MATRIX_KEYS)
     if unknown:
-        errors.append((base, 'unknown key(s) %s; accepted keys: %s' % (', '.join(unknown), ', '.join(TARGET_KEYS))))
+        errors.append(TargetError(base, 'unknown key(s) %s; accepted keys: %s'
+                                  % (', '.join(unknown), ', '.join(TARGET_KEYS))))
     host = t.get('host')
     if not isinstance(host, str) or not host.strip():
-        errors.append((base + '.host', 'got %r, expected a host name or IP address' % (host,)))
+        errors.append(TargetError(base + '.host', 'got %r, expected a host name or IP address' % (host,)))
     elif any(c.isspace() for c in host.strip()):
-        errors.append((base + '.host', 'got %r, expected a host name or IP address without spaces' % (host,)))
+        errors.append(TargetError(base + '.host', 'got %r, expected a host name or IP address without spaces'
+                                  % (host,)))
     else:
         host = host.strip()
     port = t.get('port')
     try:
         port = port_matrix.validate_port(base + '.port', port)
     except port_matrix.MatrixError as exc:
-        errors.append((exc.field, str(exc)[len(exc.field) + 2:]))
+        errors.append(exc)
     transport = t.get('transport')
     transport = 'tcp' if transport is None else transport
     transport_ok = _check_choice(errors, base + '.transport', transport, TRANSPORTS)
@@ -129,26 +127,26 @@ def _target_errors(t, index, snmp_defaults=None):
     probe = 'none' if probe is None else probe
     probe_ok = _check_choice(errors, base + '.probe', probe, PROBES)
     if probe_ok and transport_ok and probe in PROBE_TRANSPORT and PROBE_TRANSPORT[probe] != transport:
-        errors.append((base + '.probe', 'probe %s needs transport %s, got transport %s'
-                       % (probe, PROBE_TRANSPORT[probe], transport)))
+        errors.append(TargetError(base + '.probe', 'probe %s needs transport %s, got transport %s'
+                                  % (probe, PROBE_TRANSPORT[probe], transport)))
     want_tls = t.get('tls')
     if want_tls is None:
         want_tls = False
     if not isinstance(want_tls, bool):
-        errors.append((base + '.tls', 'got %r, expected a boolean (true or false)' % (want_tls,)))
+        errors.append(TargetError(base + '.tls', 'got %r, expected a boolean (true or false)' % (want_tls,)))
     want_tls = bool(want_tls) or probe == 'tls'
     if want_tls and transport_ok and transport != 'tcp':
-        errors.append((base + '.tls', 'a TLS handshake needs transport tcp, got transport %s' % transport))
+        errors.append(TargetError(base + '.tls', 'a TLS handshake needs transport tcp, got transport %s' % transport))
     server_name = t.get('server_name')
     if server_name is not None and (not isinstance(server_name, str) or not server_name.strip()):
-        errors.append((base + '.server_name', 'got %r, expected a host name for SNI and the certificate '
-                                              'name check' % (server_name,)))
+        errors.append(TargetError(base + '.server_name', 'got %r, expected a host name for SNI and the '
+                                                         'certificate name check' % (server_name,)))
     snmp = None
     given = dict((k, t.get(k)) for k in snmp_wire.SNMP_OPTION_NAMES if t.get(k) is not None)
     if probe == 'snmp':
         snmp = snmp_wire.resolve_snmp_params(given, snmp_defaults)
-        for key, message in snmp_wire.snmp_param_errors(snmp):
-            errors.append(('%s.%s' % (base, key), message))
+        for problem in snmp_wire.snmp_param_errors(snmp):
+            errors.append(TargetError('%s.%s' % (base, problem.field), problem.message))
     else:
         # Only the explicitly given values can be wrong on a target that does not speak SNMP.
         for key, choices in (('version', snmp_wire.SNMP_VERSIONS), ('auth_protocol', snmp_wire.AUTH_PROTOCOLS),
@@ -179,14 +177,14 @@ def validate_target(t, index, snmp_defaults=None):
     """
     out, errors = _target_errors(t, index, snmp_defaults)
     if errors:
-        raise TargetError(errors)
+        raise TargetError.gather(errors)
     return out
 
 
 def validate_targets(targets, snmp_defaults=None):
     """Validate every target before any probe runs; one TargetError lists all problems."""
     if not isinstance(targets, (list, tuple)):
-        raise TargetError([('targets', 'expected a list of dicts, got %s' % type(targets).__name__)])
+        raise TargetError('targets', 'expected a list of dicts, got %s' % type(targets).__name__)
     out = []
     errors = []
     for index, t in enumerate(targets):
@@ -194,20 +192,20 @@ def validate_targets(targets, snmp_defaults=None):
         errors.extend(problems)
         out.append(normalized)
     if errors:
-        raise TargetError(errors)
+        raise TargetError.gather(errors)
     return out
 
 
 def validate_options(timeout, retries, concurrency):
     errors = []
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 3600:
-        errors.append(('timeout', 'got %r, expected seconds greater than 0 (at most 3600)' % (timeout,)))
+        errors.append(TargetError('timeout', 'got %r, expected seconds greater than 0 (at most 3600)' % (timeout,)))
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
-        errors.append(('retries', 'got %r, expected an integer from 0 to 10' % (retries,)))
+        errors.append(TargetError('retries', 'got %r, expected an integer from 0 to 10' % (retries,)))
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 65536:
-        errors.append(('concurrency', 'got %r, expected an integer from 1 to 65536' % (concurrency,)))
+        errors.append(TargetError('concurrency', 'got %r, expected an integer from 1 to 65536' % (concurrency,)))
     if errors:
-        raise TargetError(errors)
+        raise TargetError.gather(errors)
 
 
 def targets_from_matrix(features, peers, vantage='mve_server'):
@@ -223,31 +221,34 @@ def targets_from_matrix(features, peers, vantage='mve_server'):
     if peers is None:
         peers = {}
     if not isinstance(peers, dict):
-        raise TargetError([('peers', 'expected a dict of role -> list of hosts, got %s' % type(peers).__name__)])
+        raise TargetError('peers', 'expected a dict of role -> list of hosts, got %s' % type(peers).__name__)
     errors = []
     hosts_by_role = {}
     for role, hosts in peers.items():
         if role not in port_matrix.ENDPOINTS:
-            errors.append(('peers.%s' % role, 'unknown role; accepted roles: %s' % ', '.join(port_matrix.ENDPOINTS)))
+            errors.append(TargetError('peers.%s' % role, 'unknown role; accepted roles: %s'
+                                      % ', '.join(port_matrix.ENDPOINTS)))
             continue
         if hosts is None:
             hosts = []
         if isinstance(hosts, str):
             hosts = [hosts]
         if not isinstance(hosts, (list, tuple)):
-            errors.append(('peers.%s' % role, 'expected a list of hosts, got %s' % type(hosts).__name__))
+            errors.append(TargetError('peers.%s' % role, 'expected a list of hosts, got %s' % type(hosts).__name__))
             continue
         clean = []
         for i, host in enumerate(hosts):
             if not isinstance(host, str) or not host.strip():
-                errors.append(('peers.%s[%d]' % (role, i), 'got %r, expected a host name or IP address' % (host,)))
+                errors.append(TargetError('peers.%s[%d]' % (role, i), 'got %r, expected a host name or IP address'
+                                          % (host,)))
             else:
                 clean.append(host.strip())
         hosts_by_role[role] = clean
     if vantage not in port_matrix.ENDPOINTS:
-        errors.append(('vantage', 'got %r, expected one of: %s' % (vantage, ', '.join(port_matrix.ENDPOINTS))))
+        errors.append(TargetError('vantage', 'got %r, expected one of: %s'
+                                  % (vantage, ', '.join(port_matrix.ENDPOINTS))))
     if errors:
-        raise TargetError(errors)
+        raise TargetError.gather(errors)
     flows = port_matrix.select_flows(features=features if features is not None else {}, source=vantage)
     targets = []
     index = {}
@@ -392,8 +393,8 @@ def verifying_context(ca_path=None):
     """
     try:
         return conversation.client_context(True, ca_path)
-    except ValueError as exc:
-        raise TargetError([('ca_path', str(exc).split(': ', 1)[-1])])
+    except errors_mod.InputError as exc:
+        raise TargetError(exc.field, exc.message)
 
 
 def _result(t, state, reason, rtt=None):

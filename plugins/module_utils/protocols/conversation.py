@@ -41,6 +41,7 @@ import ssl
 import time
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, PrintfleetError
 
 # ---------------------------------------------------------------------------------------------- framings
 # How the receiver knows where one message ends. Kept small on purpose: a remote driver implements each.
@@ -56,24 +57,29 @@ FRAMINGS = (
 MAX_MESSAGE = 1024 * 1024
 
 
-class ConversationError(Exception):
-    """Base class of the I/O failures a conversation receives at its ``yield``."""
+class ConversationError(PrintfleetError):
+    """Base class of the I/O failures a conversation receives at its ``yield`` (kind ``io``)."""
+
+    kind = 'io'
 
 
 class ConnectFailed(ConversationError):
     """The connection could not be made. ``kind`` is refused, timeout, unreachable or dns."""
 
     def __init__(self, kind, message):
-        super(ConnectFailed, self).__init__(message)
-        self.kind = kind
+        super(ConnectFailed, self).__init__(message, kind=kind)
 
 
 class ReceiveTimeout(ConversationError):
     """No (complete) message within the timeout."""
 
+    kind = 'timeout'
+
 
 class PeerClosed(ConversationError):
     """The peer closed the connection before a complete message arrived. ``partial`` holds what came."""
+
+    kind = 'closed'
 
     def __init__(self, message, partial=b''):
         super(PeerClosed, self).__init__(message)
@@ -83,10 +89,14 @@ class PeerClosed(ConversationError):
 class FramingError(ConversationError):
     """The bytes received do not fit the framing (e.g. a BER length beyond MAX_MESSAGE)."""
 
+    kind = 'protocol'
+
 
 class TlsFailed(ConversationError):
     """The TLS handshake failed. ``facts`` (tls_facts dict) is set when a certificate was seen:
     a verification failure still reports the certificate, taken from a second, unverified handshake."""
+
+    kind = 'tls'
 
     def __init__(self, message, facts=None):
         super(TlsFailed, self).__init__(message)
@@ -247,7 +257,7 @@ def frame_complete(framing, buf, size=None):
 # ------------------------------------------------------------------------------------------ local driver
 def client_context(validate_certs=True, ca_path=None):
     """An ssl client context: verifying against ``ca_path`` (file or hashed dir) or the system store,
-    or not verifying at all. Raises ValueError naming ca_path when it cannot be loaded."""
+    or not verifying at all. Raises InputError (a ValueError) naming ca_path when it cannot be loaded."""
     if not validate_certs:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
@@ -260,7 +270,7 @@ def client_context(validate_certs=True, ca_path=None):
             return ssl.create_default_context(cafile=ca_path)
         return ssl.create_default_context()
     except (OSError, ssl.SSLError) as exc:
-        raise ValueError('ca_path: cannot load CA certificates from %r: %s' % (ca_path, exc))
+        raise InputError('ca_path', 'cannot load CA certificates from %r: %s' % (ca_path, exc))
 
 
 def _connect_error(exc, timeout, host, port):

@@ -34,6 +34,7 @@ __metaclass__ = type
 
 import struct
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
 from ansible_collections.printfleet.mve.plugins.module_utils.checks.dependency import result
 
@@ -103,7 +104,7 @@ ISC_NO_PRIV = 335544352        # no permission for access
 MAX_OPAQUE = 64 * 1024
 
 
-class FirebirdWireError(ValueError):
+class FirebirdWireError(ProtocolError):
     """Bytes that are not a Firebird connect reply, or bad build arguments."""
 
 

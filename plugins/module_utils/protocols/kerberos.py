@@ -52,6 +52,7 @@ else:
     HAS_PYASN1 = True
     PYASN1_IMPORT_ERROR = None
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols.conversation import (
     Close, Connect, ConnectFailed, ConversationError, FramingError, Now, PeerClosed, ReceiveTimeout, Recv, Send)
 
@@ -202,12 +203,12 @@ KNOWN_PRINCIPAL_ERRORS = (1, 12, 14, 18, 21, 23, 24)
 UNUSABLE_PRINCIPAL_ERRORS = (1, 18, 21, 23)
 
 
-class KerberosWireError(ValueError):
+class KerberosWireError(ProtocolError):
     """Bytes that are not a Kerberos reply this check understands."""
 
 
-class KerberosInputError(ValueError):
-    """Bad check input; the message starts with the field name."""
+class KerberosInputError(InputError):
+    """Bad check input; ``field`` names the option."""
 
 
 # ------------------------------------------------------------------------------------- RFC 4120 types
@@ -396,27 +397,27 @@ def split_principal(principal, realm):
 
     A realm after '@' must be the check's ``realm`` (Kerberos realms are case-sensitive)."""
     if principal is None or not str(principal).strip():
-        raise KerberosInputError('principal: must be a principal name such as mve-svc or HTTP/mve.example.com, '
+        raise KerberosInputError('principal', 'must be a principal name such as mve-svc or HTTP/mve.example.com, '
                                  'got an empty string')
     principal = str(principal).strip()
     if '@' in principal:
         principal, dummy, suffix = principal.rpartition('@')
         if suffix != realm:
-            raise KerberosInputError('principal: its realm %r differs from realm %r (realms are case-sensitive); '
+            raise KerberosInputError('principal', 'its realm %r differs from realm %r (realms are case-sensitive); '
                                      'give the name without @REALM or with the same realm' % (suffix, realm))
     parts = principal.split('/')
     if not all(parts) or any(c.isspace() for c in principal) or '@' in principal:
-        raise KerberosInputError('principal: %r is not a principal name (components separated by "/", no spaces)'
+        raise KerberosInputError('principal', '%r is not a principal name (components separated by "/", no spaces)'
                                  % (principal,))
     return parts
 
 
 def validate_realm(realm):
     if realm is None or not str(realm).strip():
-        raise KerberosInputError('realm: must be a Kerberos realm such as EXAMPLE.COM, got an empty string')
+        raise KerberosInputError('realm', 'must be a Kerberos realm such as EXAMPLE.COM, got an empty string')
     realm = str(realm)
     if any(c.isspace() for c in realm) or '@' in realm or '/' in realm:
-        raise KerberosInputError('realm: %r is not a realm name (no spaces, "@" or "/"; usually the upper-case '
+        raise KerberosInputError('realm', '%r is not a realm name (no spaces, "@" or "/"; usually the upper-case '
                                  'DNS domain, for example EXAMPLE.COM)' % (realm,))
     return realm
 

@@ -36,6 +36,7 @@ else:
     HAS_PYASN1 = True
     PYASN1_IMPORT_ERROR = None
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as cv
 
 STARTTLS_OID = '1.3.6.1.4.1.1466.20037'
@@ -79,16 +80,12 @@ AD_BIND_DATA = {
 }
 
 
-class LdapError(ValueError):
+class LdapError(ProtocolError):
     """A reply that is not the LDAP message the conversation expected."""
 
 
-class LdapInputError(ValueError):
+class LdapInputError(InputError):
     """Bad input; ``field`` names the option."""
-
-    def __init__(self, field, message):
-        super(LdapInputError, self).__init__('%s: %s' % (field, message))
-        self.field = field
 
 
 def result_name(code):

@@ -17,6 +17,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import traceback
+
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
+
 try:
     import dns.exception
     import dns.flags
@@ -42,14 +45,14 @@ _QU_BIT = 0x8000
 _CACHE_FLUSH_BIT = 0x8000
 
 
-class MdnsWireError(ValueError):
+class MdnsWireError(ProtocolError):
     """Bytes that are not a DNS message, or bad build arguments."""
 
 
 def _require_dnspython():
     if not HAS_DNSPYTHON:
         raise MdnsWireError('dnspython is required for mDNS probes: %s'
-                            % DNSPYTHON_IMPORT_ERROR.strip().splitlines()[-1])
+                            % DNSPYTHON_IMPORT_ERROR.strip().splitlines()[-1], kind='dependency')
 
 
 def build_query(query_id, qname=SERVICES_QUERY, rdtype='PTR', unicast_response=False):

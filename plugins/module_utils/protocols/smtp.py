@@ -33,6 +33,7 @@ from email.message import EmailMessage
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts as tls_facts_mod
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols.conversation import (
     Close, Connect, ConnectFailed, ConversationError, FramingError, PeerClosed, ReceiveTimeout, Recv, Send,
     StartTls, TlsFailed)
@@ -54,7 +55,7 @@ _ADDRESS = re.compile(r'^[^\s<>@\x00-\x1f\x7f]+@[^\s<>@\x00-\x1f\x7f]+$')
 _FORBIDDEN = re.compile(r'[\r\n\x00]')
 
 
-class SmtpProtocolError(ValueError):
+class SmtpProtocolError(ProtocolError):
     """Bytes that are not the SMTP reply (or challenge) the conversation expects."""
 
 
@@ -284,8 +285,7 @@ def default_helo_name(fqdn):
 def validate_address(field, value):
     if not isinstance(value, str) or not _ADDRESS.match(value):
         raise dependency_check.CheckInputError(
-            '%s: must be an e-mail address like user@example.com (no spaces or angle brackets), got %r'
-            % (field, value))
+            field, 'must be an e-mail address like user@example.com (no spaces or angle brackets), got %r' % (value,))
     return value
 
 
@@ -295,7 +295,7 @@ def validate_params(params):
     dependency_check.validate_common(p)
     encryption = p.get('encryption') or 'starttls'
     if encryption not in ENCRYPTIONS:
-        raise dependency_check.CheckInputError('encryption: got %r, expected one of: %s'
+        raise dependency_check.CheckInputError('encryption', 'got %r, expected one of: %s'
                                                % (encryption, ', '.join(ENCRYPTIONS)))
     p['encryption'] = encryption
     p['port'] = dependency_check.resolve_port(p.get('port'), FLOW_IDS[encryption])
@@ -303,26 +303,26 @@ def validate_params(params):
     helo_name = p.get('helo_name') or 'localhost'
     if not (_DOMAIN.match(helo_name) or _ADDRESS_LITERAL.match(helo_name)):
         raise dependency_check.CheckInputError(
-            'helo_name: must be a domain name (mail.example.com) or an address literal ([192.0.2.1]), got %r'
+            'helo_name', 'must be a domain name (mail.example.com) or an address literal ([192.0.2.1]), got %r'
             % (helo_name,))
     p['helo_name'] = helo_name
     username, password = p.get('username'), p.get('password')
     if username is not None and username == '':
-        raise dependency_check.CheckInputError('username: must not be empty when given')
+        raise dependency_check.CheckInputError('username', 'must not be empty when given')
     if (username is None) != (password is None):
         raise dependency_check.CheckInputError(
-            'username and password: give both to authenticate, or neither to skip authentication')
+            'username and password', 'give both to authenticate, or neither to skip authentication')
     send_to = p.get('send_to') or []
     if isinstance(send_to, str):
         send_to = [send_to]
     p['send_to'] = [validate_address('send_to', a) for a in send_to]
     if p['send_to'] and not p.get('mail_from'):
-        raise dependency_check.CheckInputError('mail_from: required when send_to is given (the envelope sender)')
+        raise dependency_check.CheckInputError('mail_from', 'required when send_to is given (the envelope sender)')
     if p.get('mail_from'):
         validate_address('mail_from', p['mail_from'])
     subject = p.get('subject') or 'printfleet.mve SMTP check from %s' % helo_name
     if _FORBIDDEN.search(subject):
-        raise dependency_check.CheckInputError('subject: must be one line (no CR, LF or NUL)')
+        raise dependency_check.CheckInputError('subject', 'must be one line (no CR, LF or NUL)')
     p['subject'] = subject
     return p
 

@@ -27,6 +27,8 @@ __metaclass__ = type
 import string
 import traceback
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, ProtocolError
+
 try:
     from pyasn1.codec.ber import decoder as ber_decoder
     from pyasn1.codec.ber import encoder as ber_encoder
@@ -103,14 +105,14 @@ _MAX_MSG_SIZE = 65507
 _PRINTABLE = set(string.printable)
 
 
-class SnmpWireError(ValueError):
+class SnmpWireError(ProtocolError):
     """Bytes that are not the SNMP message we expected, or bad build arguments."""
 
 
 def _require_pysnmp():
     if not HAS_PYSNMP:
         raise SnmpWireError('pysnmp and pyasn1 are required for SNMP probes: %s'
-                            % PYSNMP_IMPORT_ERROR.strip().splitlines()[-1])
+                            % PYSNMP_IMPORT_ERROR.strip().splitlines()[-1], kind='dependency')
 
 
 def resolve_snmp_params(params, defaults=None):
@@ -139,27 +141,27 @@ def resolve_snmp_params(params, defaults=None):
 
 
 def snmp_param_errors(params):
-    """Problems with resolved SNMP params as a list of ``(key, message)``; empty when fine."""
+    """Problems with resolved SNMP params as a list of InputError (one per option); empty when fine."""
     errors = []
     version = params.get('version')
     if version not in SNMP_VERSIONS:
-        errors.append(('version', 'got %r, expected one of: %s' % (version, ', '.join(SNMP_VERSIONS))))
+        errors.append(InputError('version', 'got %r, expected one of: %s' % (version, ', '.join(SNMP_VERSIONS))))
         return errors
     for key, choices in (('auth_protocol', AUTH_PROTOCOLS), ('priv_protocol', PRIV_PROTOCOLS)):
         value = params.get(key)
         if value is not None and value not in choices:
-            errors.append((key, 'got %r, expected one of: %s' % (value, ', '.join(choices))))
+            errors.append(InputError(key, 'got %r, expected one of: %s' % (value, ', '.join(choices))))
     if version != '3':
         return errors
     if not params.get('username'):
-        errors.append(('username', 'required when version is 3 (the SNMPv3 USM user name)'))
+        errors.append(InputError('username', 'required when version is 3 (the SNMPv3 USM user name)'))
     auth_key = params.get('auth_key')
     priv_key = params.get('priv_key')
     if priv_key is not None and auth_key is None:
-        errors.append(('priv_key', 'needs auth_key as well: SNMPv3 has no privacy without authentication'))
+        errors.append(InputError('priv_key', 'needs auth_key as well: SNMPv3 has no privacy without authentication'))
     for key, value in (('auth_key', auth_key), ('priv_key', priv_key)):
         if value is not None and len(value) < MIN_KEY_LENGTH:
-            errors.append((key, 'must be at least %d characters long (RFC 3414)' % MIN_KEY_LENGTH))
+            errors.append(InputError(key, 'must be at least %d characters long (RFC 3414)' % MIN_KEY_LENGTH))
     return errors
 
 

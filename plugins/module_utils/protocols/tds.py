@@ -27,6 +27,7 @@ __metaclass__ = type
 
 import struct
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
 from ansible_collections.printfleet.mve.plugins.module_utils.checks.dependency import result
 
@@ -67,7 +68,7 @@ PRODUCTS = {
 }
 
 
-class TdsWireError(ValueError):
+class TdsWireError(ProtocolError):
     """Bytes that are not a TDS PRELOGIN reply, or bad build arguments."""
 
 

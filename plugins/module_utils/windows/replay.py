@@ -93,8 +93,8 @@ class ReplayDriver(object):
                 err = _error_from(step)
                 if index < self.answered:
                     # A step that succeeded in an earlier round failed when replayed: say so.
-                    err.args = ('on replay of step %d (%s): %s' % (index + 1, self.log[index].__class__.__name__,
-                                                                   err.args[0] if err.args else ''),)
+                    err.message = 'on replay of step %d (%s): %s' % (index + 1, self.log[index].__class__.__name__,
+                                                                     err.message)
                 raise err
         if steps and steps[-1].get('at') is not None:
             self.remote_time = float(steps[-1]['at'])

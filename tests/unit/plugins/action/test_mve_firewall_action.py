@@ -3,20 +3,20 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The mve_firewall action plugin on a Windows (PowerShell) connection, and its hand-off on other connections.
 
-No Windows host and no PowerShell run here. The fake WinRM connection below stands where the real one
-would: it checks that the plugin sends the bootstrap on the command line and the step's script on stdin,
-and runs the script against tests/support/fwpolicy_sim.py, a Python simulation of the Windows Defender
-Firewall policy store that decodes the JSON payload the script carries and does what the PowerShell does
+No Windows host and no PowerShell run here. The connection stands where winrm (or psrp) would: the real
+PowerShell shell plugin encodes the bootstrap, the simulated Windows host (lab/windows/host.py) accepts only it
+with a shipped, statically checked step as input, and runs the firewall step against
+lab/windows/fwpolicy_sim.py, a Python simulation of the Windows Defender Firewall policy store that takes the
+step's payload and does what firewall.ps1 does
 (including the rollback when told to fail at step k, and rules of other groups that must survive).
 Everything on the controller side runs for real: argument validation with the module's spec, prepare(),
-the planner, the payload encoding, the parsing of the step's output, the round trip count.
+the planner, the shared transport, the parsing of the step's result, the round trip count.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import copy
 import json
 import os
@@ -27,7 +27,9 @@ import pytest
 from ansible_collections.printfleet.mve.plugins.action import mve_firewall as action_mod
 from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw
-from support.fwpolicy_sim import ComError, FwPolicySim
+from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
+from lab.windows.fwpolicy_sim import ComError, FwPolicySim
+from lab.windows.host import FakePsrpConnection, FakeWinRMConnection, SimulatedWindowsHost, default_executors
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                         'fixtures', 'windows')
@@ -43,32 +45,20 @@ def other_groups():
         return json.load(fh)
 
 
-class FakeWinRMConnection(object):
-    """Stands where the WinRM connection would; runs each step against the simulated policy store."""
-
-    def __init__(self, sim, rc=0):
-        self._shell = types.SimpleNamespace(SHELL_FAMILY='powershell', _encode_script=self._encode)
-        self.sim = sim
-        self.rc = rc
-        self.scripts = []
-
-    @staticmethod
-    def _encode(script, preserve_rc=True):
-        return 'PowerShell -NoProfile -EncodedCommand %s' % base64.b64encode(script.encode('utf-16-le')).decode()
-
-    def exec_command(self, cmd, in_data=None, sudoable=True):
-        assert 'ReadToEnd' in base64.b64decode(cmd.split()[-1]).decode('utf-16-le')  # only the bootstrap
-        script = in_data.decode('utf-8')
-        self.scripts.append(script)
-        if self.rc:
-            return self.rc, b'', b'#< CLIXML\nAccess is denied.'
-        return 0, self.sim.run(script).encode('utf-8'), b''
+def connection(sim, rc=None, transport='winrm'):
+    """A connection to the simulated Windows host (lab/windows/host.py) whose policy store is ``sim``: the real
+    PowerShell shell plugin, input on stdin (winrm) or as pipeline lines (psrp), only shipped steps accepted."""
+    host = SimulatedWindowsHost('mve01.example.test', default_executors(sim))
+    conn = (FakePsrpConnection if transport == 'psrp' else FakeWinRMConnection)(
+        host, rc=(rc, b'#< CLIXML\r\nAccess is denied.') if rc else None)
+    conn.sim, conn.scripts = sim, sim.scripts
+    return conn
 
 
 def make_action(sim=None, **kwargs):
     sim = sim if sim is not None else FwPolicySim(rules=other_groups())
     action = ActionModule.__new__(ActionModule)
-    action._connection = FakeWinRMConnection(sim, **kwargs)
+    action._connection = connection(sim, **kwargs)
     action._play_context = types.SimpleNamespace(diff=False, remote_addr='mve01.example.test')
     return action
 
@@ -279,9 +269,85 @@ def test_powershell_failure_on_read():
     assert 'nothing changed' in out['msg']
 
 
-def test_record_dir_saves_the_read_step(tmp_path, monkeypatch):
-    monkeypatch.setenv(action_mod.RECORD_ENV, str(tmp_path))
+def test_record_dir_saves_every_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setenv(windows_transport.RECORD_ENV, str(tmp_path))
     action = make_action()
     run(action, ARGS)
-    saved = json.loads((tmp_path / 'fwpolicy-read-mve01.example.test.json').read_text())
-    assert saved['group'] == GROUP and saved['rules'] == [] and len(saved['profiles']) == 3
+    read = json.loads((tmp_path / 'mve01.example.test-001-firewall.json').read_text())
+    assert read['script'] == 'firewall' and read['rc'] == 0 and read['payload'] == {'op': 'read', 'group': GROUP}
+    value = json.loads(read['stdout'].split(windows_transport.MARKER, 1)[1])['value']
+    assert value['group'] == GROUP and value['rules'] == [] and len(value['profiles']) == 3
+    apply = json.loads((tmp_path / 'mve01.example.test-002-firewall.json').read_text())
+    assert apply['payload']['op'] == 'apply' and len(apply['payload']['steps']) == 2
+
+
+# ---- the Windows defects of issue 10, each seen through the honest connection ----------------------------
+
+@pytest.mark.parametrize('transport', ['winrm', 'psrp'])
+def test_non_ascii_rule_name_reads_back_equal_and_reruns_unchanged(transport):
+    """The step's result travels as base64 of UTF-8 JSON: a German rule name survives any console code page."""
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim, transport=transport)
+    args = dict(ARGS, rule_names={'alerts.npap': u'MVE \u2013 Drucker-Alarme (\u00dcberwachung)'})
+    out = run(action, args)
+    assert out['changed'] is True and 'failed' not in out
+    assert u'MVE \u2013 Drucker-Alarme (\u00dcberwachung)' in [r['Name'] for r in sim.group(GROUP)]
+    again = run(action, args)
+    assert again['changed'] is False and again['round_trips'] == 1, again['commands']
+    assert {entry[0] for entry in action._connection.host.log} == {transport}
+    replaced = run(action, dict(args, state='replaced', rule_names={}))
+    assert u'MVE \u2013 Drucker-Alarme (\u00dcberwachung)' not in [r['Name'] for r in sim.group(GROUP)]
+    assert replaced['changed'] is True
+
+
+@pytest.mark.parametrize('prop,value', [
+    ('ApplicationName', 'C:\\Program Files\\Lexmark\\mve.exe'), ('ServiceName', 'MVE'),
+    ('LocalAddresses', '10.0.0.5'), ('InterfaceTypes', 'Lan'), ('Interfaces', 'Ethernet 2'),
+    ('EdgeTraversal', True),
+])
+def test_a_condition_set_by_hand_on_our_rule_is_drift_and_is_restored(prop, value):
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim)
+    run(action, ARGS)
+    rule = sim.group(GROUP)[0]
+    rule[prop] = value
+    check = run(action, ARGS, check_mode=True)
+    assert check['changed'] is True and rule[prop] == value
+    assert check['changes'][0]['fields'] == ['conditions'] and prop in check['commands'][0]
+    out = run(action, ARGS)
+    assert out['changed'] is True and 'failed' not in out
+    assert rule[prop] == dict(fw.CONDITION_DEFAULTS)[prop]
+    assert run(action, ARGS)['changed'] is False
+
+
+def test_rollback_restores_the_conditions_of_a_rule_it_had_updated():
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim)
+    run(action, ARGS)
+    ours = sim.group(GROUP)
+    ours[0]['ServiceName'] = 'MVE'
+    ours[1]['Enabled'] = False
+    sim.fail_at, sim.fail_how = 2, 'during'
+    out = run(action, ARGS)
+    assert out['failed'] is True and out['changed'] is False
+    assert ours[0]['ServiceName'] == 'MVE' and ours[1]['Enabled'] is False   # as before the run
+
+
+@pytest.mark.parametrize('state,words', [(1, 'Group Policy overrides'), (2, 'inbound traffic is blocked')])
+def test_local_policy_modify_state_is_reported(state, words):
+    action = make_action(FwPolicySim(rules=other_groups(), modify_state=state))
+    out = run(action, ARGS)
+    assert out['local_policy_modify_state'] == {1: 'group_policy_override', 2: 'inbound_blocked'}[state]
+    assert any(words in w for w in out['warnings'])
+
+
+def test_only_the_collection_steps_run_on_the_simulated_host():
+    """What a Windows host without Python does with an Ansible module: the simulated host refuses it."""
+    conn = connection(FwPolicySim())
+    rc, stdout, stderr = conn.exec_command(conn._shell.build_module_command('', '', ''), in_data=b'{"module_entry": 1}')
+    assert rc == 1 and stdout == b'' and b'no Python here' in stderr
+    transport = windows_transport.WindowsTransport(conn)
+    with pytest.raises(windows_transport.WindowsStepError, match='printed no result line'):
+        transport.connection.exec_command = lambda cmd, in_data=None, sudoable=False: conn.host.exec_winrm(
+            cmd, b'bm90IGEgc2hpcHBlZCBzdGVw\ne30=\n')
+        transport.run('firewall', {'op': 'read', 'group': GROUP})

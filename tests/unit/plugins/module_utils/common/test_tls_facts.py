@@ -87,7 +87,7 @@ def test_tls_facts_full_shape(validated, error, expected_error):
                         validation_error=error, now=NOW)
     assert set(facts) == set(t.TLS_FACT_KEYS)
     assert facts['version'] == 'TLSv1.3'
-    assert facts['cipher'] == 'TLS_AES_256_GCM_SHA384'
+    assert facts['cipher_suite'] == 'TLS_AES_256_GCM_SHA384' and facts['cipher'] == 'AES-256'
     assert facts['validated'] is validated
     assert facts['validation_error'] == expected_error
     assert facts['san'] == ['x']

@@ -6,7 +6,7 @@
 No Windows host and no PowerShell run here (none can be installed on the build machines). The parser is
 checked against JSON *shaped after the documented INetFwRule properties, not recorded from a host*
 (tests/unit/fixtures/windows/README.md); the scripts' data path is checked end to end against
-tests/support/fwpolicy_sim.py, a Python simulation of the policy store that follows the PowerShell step's
+lab/windows/fwpolicy_sim.py, a Python simulation of the policy store that follows the PowerShell step's
 contract (it decodes the payload the script carries and does what the script does). The PowerShell text
 itself runs only in the opt-in Windows scenario (docs/windows.md).
 """
@@ -24,7 +24,8 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as fp
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw
-from support.fwpolicy_sim import FwPolicySim, new_rule
+from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
+from lab.windows.fwpolicy_sim import FwPolicySim, new_rule
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                         'fixtures', 'windows')
@@ -37,8 +38,12 @@ def fixture(name):
 
 
 def printed(data):
-    """What the read step prints: noise, then the marker line."""
-    return 'WARNING: something on stdout\n%s%s\n' % (fw.MARKER, json.dumps(data))
+    """What the read step returns (the transport has decoded its result line)."""
+    return dict(data, op='read')
+
+
+def script_text():
+    return windows_transport.load_script(fw.SCRIPT)
 
 
 # ---- parse_read -----------------------------------------------------------------------------------------
@@ -66,7 +71,7 @@ def test_parse_read_of_the_documented_shape():
 
 
 def test_planner_view_shows_only_drift():
-    read = fw.parse_read(fixture('read_mixed.json'), GROUP)
+    read = fw.parse_read(printed(fixture('read_mixed.json')), GROUP)
     views = dict((r['name'], fw.planner_view(r)) for r in read['rules'])
     assert 'enabled' not in views['MVE - NPAP alerts from printers (UDP 9187)']
     ftp = views['MVE - FTP active-mode data from printers (TCP 20 to 49152-65535)']
@@ -90,8 +95,8 @@ def test_parse_read_tolerates_windows_powershell_json(data):
 
 def test_parse_read_errors():
     with pytest.raises(fw.WindowsFirewallError) as info:
-        fw.parse_read('#< CLIXML\n<Objs/>', GROUP)
-    assert 'printed no result' in str(info.value)
+        fw.parse_read(None, GROUP)
+    assert 'returned no rule list' in str(info.value)
     with pytest.raises(fw.WindowsFirewallError) as info:
         fw.parse_read(printed({'group': GROUP, 'error': 'Access is denied.'}), GROUP)
     assert 'Access is denied' in str(info.value)
@@ -100,7 +105,7 @@ def test_parse_read_errors():
 def test_disabled_profile_does_not_count_for_outbound():
     data = fixture('read_mixed.json')
     data['profiles'][0]['enabled'] = False
-    assert fw.parse_read(data, GROUP)['default_outbound_action'] == 'allow'
+    assert fw.parse_read(printed(data), GROUP)['default_outbound_action'] == 'allow'
 
 
 # ---- mapping ----------------------------------------------------------------------------------------------
@@ -139,7 +144,9 @@ def test_to_com():
                    'Description': 'Markvision Enterprise flows: alerts.npap (managed by printfleet.mve.mve_firewall)',
                    'Grouping': GROUP, 'Protocol': 17, 'LocalPorts': '9187', 'RemotePorts': '*',
                    'RemoteAddresses': '10.0.0.0/24', 'Direction': 1, 'Action': 1, 'Profiles': 0x7FFFFFFF,
-                   'Enabled': True}
+                   'Enabled': True, 'ApplicationName': None, 'ServiceName': None, 'LocalAddresses': '*',
+                   'InterfaceTypes': 'All', 'Interfaces': None, 'EdgeTraversal': False, 'IcmpTypesAndCodes': None}
+    assert sorted(com) == sorted(fw.COM_PROPERTIES)   # every property firewall.ps1 reads from the payload
     assert fw.flows_from_description(com['Description']) == ['alerts.npap']
     with pytest.raises(fw.WindowsFirewallError):
         fw.to_com(dict(rule, transport='icmp'), GROUP)
@@ -158,28 +165,25 @@ def _want(outbound='always', scopes=None, features=None):
 def test_apply_payload_is_data():
     want = _want()
     plan = fp.plan(want, [], 'merged', GROUP)
-    script = fw.apply_script(plan['changes'], GROUP)
-    payload = fw.decode_payload(script)
-    assert payload['group'] == GROUP
+    payload = fw.apply_payload(plan['changes'], GROUP)
+    assert payload['group'] == GROUP and payload['op'] == 'apply'
     assert [s['op'] for s in payload['steps']] == ['add'] * len(want)
     assert [s['rule'] for s in payload['steps']] == [fw.to_com(r, GROUP) for r in want]
     assert set(s['rule']['Direction'] for s in payload['steps']) == {1, 2}
-    # nothing of the data is in the PowerShell text itself: the script is fixed text + the payload
-    marker = "FromBase64String('"
-    assert fw.apply_script([], GROUP).split(marker, maxsplit=1)[0] == script.split(marker, maxsplit=1)[0]
-    assert 'MVE - ' not in script and '10.20.0.0' not in script
+    # nothing of the data is in the PowerShell text: the script is a shipped file, the data its payload
+    assert 'MVE - ' not in script_text() and '10.20.0.0' not in script_text()
+    assert json.loads(json.dumps(payload)) == payload
 
 
 def test_scripts_touch_only_our_group():
-    for script in (fw.read_script(GROUP), fw.apply_script([], GROUP)):
-        code = re.sub(r"FromBase64String\('[^']*'\)", '', script)
+    for code in ('\n'.join(line for line in script_text().splitlines() if not line.strip().startswith('#')),):
         assert 'HNetCfg.FwPolicy2' in code
         assert 'Get-NetFirewallRule' not in code and 'Remove-NetFirewallRule' not in code
         assert 'netsh' not in code.lower()
         # every rule the scripts consider is filtered on the exact Grouping
-        assert re.findall(r'\$r\.Grouping -\w+ \$group', code) == ['$r.Grouping -ceq $group']
+        assert set(re.findall(r'\$r\.Grouping -\w+ \$group', code)) == {'$r.Grouping -ceq $group'}
         assert GROUP not in code                       # the group travels in the payload only
-    apply = '\n'.join(line for line in fw.apply_script([], GROUP).splitlines() if not line.strip().startswith('#'))
+    apply = '\n'.join(line for line in script_text().splitlines() if not line.strip().startswith('#'))
     # Remove() is only ever called with a name this run just made unique
     assert re.findall(r'Rules\.Remove\(([^)]*)\)', apply) == ['$tmp']
     assert 'New-TempName' in apply and 'Rules.Item($tmp)' in apply
@@ -192,7 +196,7 @@ def test_scripts_touch_only_our_group():
 
 def test_bad_group_is_refused_before_any_script():
     with pytest.raises(fp.PlanError):
-        fw.read_script("x'; Remove-Item C:\\ -Recurse; '")
+        fw.read_payload("x'; Remove-Item C:\\ -Recurse; '")
 
 
 # ---- round trip through the simulated store -------------------------------------------------------------
@@ -207,17 +211,17 @@ SCENARIOS = [
 
 
 def _converge(sim, want, state='merged'):
-    read = fw.parse_read(sim.run(fw.read_script(GROUP)), GROUP)
+    read = fw.parse_read(sim.step(fw.read_payload(GROUP)), GROUP)
     have = fp.annotate([fw.planner_view(r) for r in read['rules']], want)
     plan = fp.plan(want, have, state, GROUP)
     applied = None
     if plan['changed']:
-        applied = fw.parse_apply(sim.run(fw.apply_script(plan['changes'], GROUP)))
+        applied = fw.parse_apply(sim.step(fw.apply_payload(plan['changes'], GROUP)))
     return plan, applied
 
 
 def _read_back(sim, want):
-    read = fw.parse_read(sim.run(fw.read_script(GROUP)), GROUP)
+    read = fw.parse_read(sim.step(fw.read_payload(GROUP)), GROUP)
     return fp.annotate([fw.planner_view(r) for r in read['rules']], want)
 
 
@@ -289,4 +293,4 @@ def test_duplicates_and_same_name_in_other_groups():
 
 def test_hand_made_rule_in_other_case_is_not_ours():
     sim = FwPolicySim(rules=[new_rule(Name='MVE - x', Grouping=GROUP.upper(), Enabled=True)])
-    assert fw.parse_read(sim.run(fw.read_script(GROUP)), GROUP)['rules'] == []
+    assert fw.parse_read(sim.step(fw.read_payload(GROUP)), GROUP)['rules'] == []

@@ -153,7 +153,7 @@ def test_unmapped_labels_are_reported_not_guessed():
     with pytest.raises(EwsError) as info:
         ews_ports.plan(mapped, {'tcp/21': 'disabled'}, unmapped)
     assert info.value.kind == 'form_changed'
-    assert info.value.extra['missing'] == ['tcp/21']
+    assert info.value.details['missing'] == ['tcp/21']
     assert 'File transfer' in str(info.value) and 'nothing was posted' in str(info.value)
 
 

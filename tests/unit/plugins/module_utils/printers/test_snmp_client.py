@@ -357,7 +357,7 @@ def test_option_errors_and_argument_spec():
     assert sc.default_port() == 161
     params = w.resolve_snmp_params({'version': '3'})
     params.update(port=70000, timeout=0, retries=11)
-    fields = [f for f, dummy in sc.option_errors(params)]
+    fields = [e.field for e in sc.option_errors(params)]
     assert fields == ['username', 'port', 'timeout', 'retries']
 
 

@@ -96,8 +96,9 @@ def test_all_targets_validated_before_any_probe(tcp_listener):
                {'host': LOCAL, 'port': 80, 'transport': 'icmp'}]
     with pytest.raises(pp.TargetError) as info:
         pp.run_checks(targets, **FAST)
-    fields = [f for f, dummy in info.value.errors]
+    fields = [e.field for e in info.value.errors]
     assert fields == ['targets[1].port', 'targets[2].transport']
+    assert str(info.value) == '; '.join(str(e) for e in info.value.errors)
 
 
 @pytest.mark.parametrize('options, field', [

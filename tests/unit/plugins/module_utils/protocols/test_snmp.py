@@ -233,7 +233,7 @@ def test_resolve_snmp_params(params, defaults, expected):
 ])
 def test_snmp_param_errors(params, field, text):
     errors = w.snmp_param_errors(params)
-    assert any(f == field and text in m for f, m in errors), errors
+    assert any(e.field == field and text in e.message and str(e) == '%s: %s' % (field, e.message) for e in errors), errors
 
 
 @pytest.mark.parametrize('params', [

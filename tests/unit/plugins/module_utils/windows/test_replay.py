@@ -1,5 +1,5 @@
 """The replay driver (Windows vantage point) runs the same conversations as the local driver, one round trip
-per receive. The batch executor here is tests/support/replay_executor.py, the Python reference of the
+per receive. The batch executor here is lab/windows/relay_executor.py, the Python reference of the
 contract that the PowerShell step implements on Windows: the replay logic is tested against real loopback
 peers; the PowerShell itself runs only on a real Windows host (opt-in, see docs/windows.md)."""
 import socket
@@ -7,7 +7,7 @@ import ssl
 
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as c
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import replay as rr
-from support.replay_executor import local_batch_executor
+from lab.windows.relay_executor import local_batch_executor
 
 
 def _starttls_server(cert):

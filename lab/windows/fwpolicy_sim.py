@@ -1,10 +1,10 @@
 """A Python simulation of the Windows Defender Firewall policy store, as the mve_firewall scripts see it.
 
 No Windows host and no PowerShell exist on the build machines. This stands where
-``New-Object -ComObject HNetCfg.FwPolicy2`` would, and follows the contract of the two PowerShell steps in
-plugins/module_utils/firewall/windows.py (read_script / apply_script): it takes the *script text*,
-recognizes which step it is, decodes the JSON payload the script carries (firewall_windows.decode_payload),
-and does with that data what the PowerShell does, step for step:
+``New-Object -ComObject HNetCfg.FwPolicy2`` would, and follows the contract of the firewall step
+(plugins/module_utils/windows/firewall.ps1, payloads from plugins/module_utils/firewall/windows.py): ``step(payload)``
+takes the step's payload and returns what the script returns, doing with that data what the PowerShell does,
+step for step:
 
 * read: enumerate the store once, keep the rules whose ``Grouping`` equals the payload's group
   (case-sensitive, ``-ceq``), report each profile's current/enabled/default actions;
@@ -14,7 +14,8 @@ and does with that data what the PowerShell does, step for step:
   reverse order from the snapshots and report ``rolled_back``.
 
 Rules are dicts of the documented INetFwRule properties (Name, Description, Grouping, Protocol, LocalPorts,
-RemotePorts, RemoteAddresses, Direction, Action, Profiles, Enabled). Like the COM setters, writes refuse
+RemotePorts, RemoteAddresses, Direction, Action, Profiles, Enabled, and the conditions ApplicationName,
+ServiceName, LocalAddresses, InterfaceTypes, Interfaces, EdgeTraversal, IcmpTypesAndCodes). Like the COM setters, writes refuse
 malformed ports or addresses (E_INVALIDARG) and IPv4 addresses are stored in the ``address/mask`` form that
 Windows uses in its policy format (MS-GPFAS: ``RA4=192.168.1.0/255.255.255.0``; a bare address means
 /255.255.255.255): that the COM getter prints them back this way is an assumption to confirm on a real
@@ -85,6 +86,7 @@ def new_rule(**props):
     rule = {'Name': None, 'Description': None, 'Grouping': None, 'Protocol': 256, 'LocalPorts': '*',
             'RemotePorts': '*', 'RemoteAddresses': '*', 'Direction': 1, 'Action': 1, 'Profiles': fw.PROFILES_ALL,
             'Enabled': False}
+    rule.update(fw.CONDITION_DEFAULTS)
     rule.update(props)
     return rule
 
@@ -93,13 +95,15 @@ class FwPolicySim(object):
     """The policy store. ``rules`` in enumeration order; ``profiles`` name -> settings (COM ints)."""
 
     def __init__(self, rules=None, current=('domain',), outbound='allow', inbound='block', enabled=True,
-                 dynamic_ports=(49152, 16384)):
-        self.rules = [copy.deepcopy(r) for r in (rules or [])]
+                 dynamic_ports=(49152, 16384), modify_state=0):
+        # Every COM rule object has every property: fixtures that list only some get the defaults of the rest.
+        self.rules = [dict(dict(fw.CONDITION_DEFAULTS), **copy.deepcopy(r)) for r in (rules or [])]
         self.profiles = dict((name, {'bit': bit, 'current': name in current, 'enabled': enabled,
                                      'default_inbound_action': fw.ACTIONS[inbound],
                                      'default_outbound_action': fw.ACTIONS[outbound]})
                              for name, bit in fw.PROFILE_BITS)
         self.dynamic_ports = dynamic_ports
+        self.modify_state = modify_state
         self.fail_at = None
         self.fail_how = 'before'
         self.enumerations = 0
@@ -107,17 +111,17 @@ class FwPolicySim(object):
         self.scripts = []
 
     # ---- the two steps ----------------------------------------------------------------------------------
-    def run(self, script):
-        """Run one of firewall_windows' scripts; returns what it prints on stdout."""
-        self.scripts.append(script)
-        payload = fw.decode_payload(script)
-        if '# pfmve-firewall: read' in script:
+    def step(self, payload):
+        """The firewall step: returns what firewall.ps1 returns for ``payload`` (a JSON round trip, as on the wire)."""
+        payload = json.loads(json.dumps(payload))
+        self.scripts.append(payload)
+        if payload['op'] == 'read':
             out = self.read(payload['group'])
-        elif '# pfmve-firewall: apply' in script:
+        elif payload['op'] == 'apply':
             out = self.apply(payload)
         else:
-            raise AssertionError('not a firewall script')
-        return 'WARNING: progress noise\n%s%s\n' % (fw.MARKER, json.dumps(out))
+            raise ComError('unknown firewall operation %s' % payload['op'])
+        return json.loads(json.dumps(out))
 
     def read(self, group):
         self.enumerations += 1
@@ -129,7 +133,7 @@ class FwPolicySim(object):
                             for n, p in sorted(self.profiles.items(), key=lambda i: i[1]['bit'])],
                'dynamic_ports': ({'start': self.dynamic_ports[0], 'count': self.dynamic_ports[1]}
                                  if self.dynamic_ports else None),
-               'rule_count': len(self.rules)}
+               'rule_count': len(self.rules), 'op': 'read', 'local_policy_modify_state': self.modify_state}
         return out
 
     def _set(self, rule, spec, group, partial=False):
@@ -147,6 +151,14 @@ class FwPolicySim(object):
         rule['Direction'] = int(spec['Direction'])
         rule['Action'] = int(spec['Action'])
         rule['Profiles'] = int(spec['Profiles'])
+        rule['LocalAddresses'] = com_addresses(spec['LocalAddresses'])
+        rule['ApplicationName'] = spec['ApplicationName']
+        rule['ServiceName'] = spec['ServiceName']
+        rule['InterfaceTypes'] = str(spec['InterfaceTypes'])
+        rule['Interfaces'] = spec['Interfaces'] or None
+        rule['EdgeTraversal'] = bool(spec['EdgeTraversal'])
+        if rule['Protocol'] in (1, 58) and spec['IcmpTypesAndCodes'] is not None:
+            rule['IcmpTypesAndCodes'] = spec['IcmpTypesAndCodes']
         rule['Enabled'] = bool(spec['Enabled'])
 
     def _remove(self, rule):
@@ -171,7 +183,7 @@ class FwPolicySim(object):
             if r['Grouping'] == group:
                 ours.setdefault(r['Name'], []).append(r)
         undo, done = [], []
-        result = {'ok': True, 'group': group}
+        result = {'ok': True, 'group': group, 'op': 'apply'}
         k = 0
         try:
             for step in payload['steps']:
@@ -205,7 +217,7 @@ class FwPolicySim(object):
                 else:
                     raise ComError('unknown step %s' % step['op'])
                 done.append({'step': k, 'op': step['op'], 'name': name})
-        except ComError as exc:
+        except (ComError, KeyError) as exc:  # KeyError: a property the payload lacks (StrictMode throws too)
             result.update(ok=False, failed_step=k, error=str(exc))
             rolled, errors = [], []
             for u in reversed(undo):
