@@ -21,7 +21,6 @@ receive, signal); that factor applies to both sides alike and is not counted.
 import argparse
 import base64
 import json
-import os
 import sys
 import types
 

@@ -32,7 +32,6 @@ from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_tran
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as firewall_converge
 
 
-
 def _fail(msg, field=None, **extra):
     out = {'failed': True, 'changed': False, 'msg': msg, 'backend': 'windows'}
     if field:
@@ -98,7 +97,7 @@ class ActionModule(ActionBase):
             return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
         try:
             want = firewall_converge.wanted(params, read['default_outbound_action'],
-                                       read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
+                                            read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
             validate_windows_names(want)
             have = firewall_plan.annotate([firewall_windows.planner_view(r) for r in read['rules']], want)
             plan = firewall_plan.plan(want, have, state, group)

@@ -268,9 +268,9 @@ steps:
   description:
     - Where each step of the check ran. C(protocol) (the TDS PRELOGIN or Firebird op_connect exchange) is
       V(linux) (the host the module ran on) or V(windows) (a Windows MVE server, through the action plugin).
-      C(login) is V(linux), V(windows) (SQL Server: .NET's SqlClient on the MVE server), null when no login
-      was tried, or V(controller) when it still has to run from the controller (Firebird from a Windows host:
-      then O(ok) is false, never true for a login that was not tried).
+      C(login) is V(linux), V(windows) (SQL Server, through .NET's SqlClient on the MVE server), null when no login
+      was tried, or V(controller) when it still has to run from the controller (Firebird from a Windows host,
+      and then C(ok) is false, never true for a login that was not tried).
   returned: always
   type: dict
   sample: {protocol: windows, login: windows}
@@ -303,8 +303,8 @@ def main():
         if params['engine'] == 'sqlserver' and not db_login.HAS_PYTDS:
             module.fail_json(msg=missing_required_lib('python-tds', reason='for a SQL Server login'),
                              exception=db_login.PYTDS_IMPORT_ERROR)
-        if params['engine'] == 'sqlserver' and params.get('ca_path') and not getattr(db_login.pytds.tls,
-                                                                                      'OPENSSL_AVAILABLE', False):
+        tls_login = params['engine'] == 'sqlserver' and params.get('ca_path')
+        if tls_login and not getattr(db_login.pytds.tls, 'OPENSSL_AVAILABLE', False):
             module.fail_json(msg=missing_required_lib('pyOpenSSL', reason='for a SQL Server login over TLS (ca_path)'))
         if params['engine'] == 'firebird' and not db_login.HAS_FIREBIRDSQL:
             module.fail_json(msg=missing_required_lib('firebirdsql', reason='for a Firebird attach'),

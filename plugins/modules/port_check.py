@@ -480,6 +480,18 @@ summary:
       description: Wall time of the probes, in milliseconds.
       type: float
       sample: 412.5
+vantage:
+  description:
+    - V(windows) when the task's host is a Windows host (the MVE server); the probes ran from there, in one
+      PowerShell round trip, and were parsed on the controller with the same parsers as on Linux.
+  returned: when the task's host is a Windows host
+  type: str
+  sample: windows
+round_trips:
+  description: PowerShell round trips to the Windows host (1 for the whole target list, 0 when there is none).
+  returned: when the task's host is a Windows host
+  type: int
+  sample: 1
 '''
 
 import time
@@ -499,10 +511,6 @@ _LIBRARIES = {
     'cryptography': (lambda: tls_facts.HAS_CRYPTOGRAPHY, lambda: tls_facts.CRYPTOGRAPHY_IMPORT_ERROR,
                      'for TLS handshakes'),
 }
-
-
-
-
 
 
 def main():

@@ -16,8 +16,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-import re
 import time
 
 from ansible.module_utils.common.parameters import remove_values
@@ -29,6 +27,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.checks import depen
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import replay as remote_replay
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import relay as winrelay
 from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
+
 
 class DependencyCheckAction(ActionBase):
     """Subclasses set MODULE (e.g. ``smtp_check``) and CHECK, the check's module_utils
@@ -95,28 +94,7 @@ class DependencyCheckAction(ActionBase):
 
     @staticmethod
     def _read_ca(ca_path):
-        """The PEM text of ``ca_path`` read on the controller: a file, or every certificate file of a directory
-        (as OpenSSL's CApath: *.pem, *.crt, *.cer and hashed names), for the Windows host to trust."""
-        if not ca_path:
-            return None
-        try:
-            if os.path.isdir(ca_path):
-                texts = []
-                for name in sorted(os.listdir(ca_path)):
-                    path = os.path.join(ca_path, name)
-                    if os.path.isfile(path) and re.search(r'(\.(pem|crt|cer)|\.\d+)$', name, re.I):
-                        with open(path, 'r') as fh:
-                            text = fh.read()
-                        if '-----BEGIN CERTIFICATE-----' in text:
-                            texts.append(text.strip())
-                if not texts:
-                    raise ValueError('ca_path: the directory %r on the controller holds no PEM certificate' % ca_path)
-                return '\n'.join(texts) + '\n'
-            with open(ca_path, 'r') as fh:
-                return fh.read()
-        except (IOError, OSError) as exc:
-            raise ValueError('ca_path: cannot read %r on the controller (on a Windows target the CA bundle is '
-                             'read on the controller and sent along): %s' % (ca_path, exc))
+        return windows_transport.read_ca_bundle(ca_path)
 
     def _relay(self, actions, timeout, ca_pem):
         """One round trip: the relay step for ``actions`` on the Windows host."""

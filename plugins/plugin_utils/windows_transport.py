@@ -50,19 +50,27 @@ def script_path(name):
     return os.path.join(SCRIPT_DIR, name + '.ps1')
 
 
+_INCLUDE = re.compile(r'^# pfmve-include: (_[a-z_]+)$', re.M)
+
+
 def load_script(name):
-    """The text of a shipped step (``relay``, ``firewall``, ``port_probe``, ``bootstrap`` ...)."""
+    """The text of a shipped step (``relay``, ``firewall``, ``port_probe``, ``bootstrap`` ...), with the shared
+    parts it includes (``# pfmve-include: _tls``: files whose name starts with ``_``) inlined."""
     if name not in _CACHE:
-        if not re.match(r'^[a-z_]+$', name):
+        if not re.match(r'^_?[a-z_]+$', name):
             raise WindowsStepError('no such step %r' % (name,))
         with open(script_path(name), 'r', encoding='utf-8') as fh:
-            _CACHE[name] = fh.read()
+            text = fh.read()
+        if not name.startswith('_'):
+            text = _INCLUDE.sub(lambda m: load_script(m.group(1)).rstrip('\n'), text)
+        _CACHE[name] = text
     return _CACHE[name]
 
 
 def shipped_steps():
-    """Names of every step shipped in module_utils/windows (the bootstrap excluded)."""
-    return sorted(f[:-4] for f in os.listdir(SCRIPT_DIR) if f.endswith('.ps1') and f[:-4] != BOOTSTRAP)
+    """Names of every step shipped in module_utils/windows (the bootstrap and the included parts excluded)."""
+    return sorted(f[:-4] for f in os.listdir(SCRIPT_DIR)
+                  if f.endswith('.ps1') and f[:-4] != BOOTSTRAP and not f.startswith('_'))
 
 
 def _b64(text):
@@ -122,6 +130,32 @@ def parse_output(stdout, name='step'):
         dicts = [v for v in value if isinstance(v, dict)]
         value = dicts[-1] if dicts else None
     return value
+
+
+def read_ca_bundle(ca_path):
+    """The PEM text of ``ca_path`` read on the controller, for the Windows host to trust: a file, or every
+    certificate file of a directory (as OpenSSL's CApath: *.pem, *.crt, *.cer and hashed names). Raises
+    ValueError naming ``ca_path``."""
+    if not ca_path:
+        return None
+    try:
+        if os.path.isdir(ca_path):
+            texts = []
+            for name in sorted(os.listdir(ca_path)):
+                path = os.path.join(ca_path, name)
+                if os.path.isfile(path) and re.search(r'(\.(pem|crt|cer)|\.\d+)$', name, re.I):
+                    with open(path, 'r') as fh:
+                        text = fh.read()
+                    if '-----BEGIN CERTIFICATE-----' in text:
+                        texts.append(text.strip())
+            if not texts:
+                raise ValueError('ca_path: the directory %r on the controller holds no PEM certificate' % ca_path)
+            return '\n'.join(texts) + '\n'
+        with open(ca_path, 'r') as fh:
+            return fh.read()
+    except (IOError, OSError) as exc:
+        raise ValueError('ca_path: cannot read %r on the controller (on a Windows target the CA bundle is read on '
+                         'the controller and sent along): %s' % (ca_path, exc))
 
 
 def on_windows(connection):

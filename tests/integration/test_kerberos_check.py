@@ -324,6 +324,6 @@ def test_module_params_default_port_from_matrix_and_tls_options_set_aside():
     checked = kerberos_check.check_params(params)
     assert checked['port'] == port_matrix.get_flow('directory.kerberos')['destination_port']
     assert checked['validate_certs'] is False and checked['ca_path'] is None
-    assert set(kerberos_check.ARGUMENT_SPEC.argument_spec) >= {'host', 'port', 'timeout', 'validate_certs', 'ca_path',
-                                                   'fail_on_error', 'realm', 'principal', 'transport', 'max_skew',
-                                                   'require_principal'}
+    assert set(kerberos_check.ARGUMENT_SPEC.argument_spec) >= {
+        'host', 'port', 'timeout', 'validate_certs', 'ca_path', 'fail_on_error', 'realm', 'principal', 'transport',
+        'max_skew', 'require_principal'}

@@ -10,7 +10,7 @@ import json
 from unittest import mock
 
 try:
-    from ansible.module_utils.testing import patch_module_args  # noqa: F401 (re-exported)
+    from ansible.module_utils.testing import patch_module_args  # noqa: F401 pylint: disable=unused-import
 except ImportError:  # ansible-core < 2.17
     from ansible.module_utils import basic as _basic
     from ansible.module_utils.common.text.converters import to_bytes as _to_bytes

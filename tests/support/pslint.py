@@ -616,7 +616,7 @@ class _Checker(object):
                     '-replace', '-ireplace', '-creplace'):
                 right = _unwrap(node.next_named_sibling)
                 if right is not None and right.type == 'array_literal_expression':
-                    parts = [c for c in right.named_children]
+                    parts = list(right.named_children)
                     if len(parts) >= 2 and _unwrap(parts[-1]).type == 'script_block_expression':
                         self.add_node('ps7-syntax', node, '-replace with a script block replacement is PowerShell '
                                       '6.1+; 5.1 uses the block\'s source text as the replacement. Use '
@@ -661,7 +661,7 @@ class _Checker(object):
                               'bare expression), diagnostics with Write-Verbose/Write-Warning')
             if command == 'convertto-json':
                 splatted = any(_unwrap(e).type == 'variable' and self.src.node_text(e).startswith('@') for e in elements)
-                if not splatted and not any(_matches_parameter(t, 'Depth', command) for _, t in params):
+                if not splatted and not any(_matches_parameter(pair[1], 'Depth', command) for pair in params):
                     self.add_node('json-depth', name_node, 'ConvertTo-Json without -Depth: the default depth is 2 '
                                   'and deeper values silently become their type name ("System.Collections.'
                                   'Hashtable"); give -Depth explicitly')
@@ -866,7 +866,7 @@ class _Checker(object):
                         name = value
                     elif 'scope'.startswith(parameter) and len(parameter) >= 2 and value:
                         scope = {'script': 'script', 'global': 'global', '1': 'script'}.get(value.lower(), 'plain')
-                    i += 2 if value is not None and not (parameter in ('force', 'passthru', 'whatif', 'confirm')) else 1
+                    i += 2 if value is not None and parameter not in ('force', 'passthru', 'whatif', 'confirm') else 1
                     continue
                 positional.append(element)
                 i += 1
@@ -907,8 +907,8 @@ class _Checker(object):
                 self.add_node('script-scope', first['node'], '$script:%s is read%s but only ever assigned as plain '
                               '$%s (line %d, %s): that assignment creates a variable in the current scope, not the '
                               'script scope, so $script:%s is never set (and throws under strict mode). Assign '
-                              '$script:%s = ... instead' % (name, more, name, self.line_of(plain['node']), where,
-                                                           name, name))
+                              '$script:%s = ... instead'
+                              % (name, more, name, self.line_of(plain['node']), where, name, name))
             else:
                 self.add_node('script-scope', first['node'], '$script:%s is read%s but never assigned in script '
                               'scope in this file ($script:%s = ... or Set-Variable -Scope Script)'
@@ -1117,7 +1117,7 @@ def python_splice_findings(text, name='<python>'):
             return is_ps(expr.left) or is_ps(expr.right)
         return False
 
-    placeholder = re.compile('|'.join(p.pattern for p, _ in _PLACEHOLDERS[:4]))
+    placeholder = re.compile('|'.join(pair[0].pattern for pair in _PLACEHOLDERS[:4]))
     out = []
 
     def add(node, message):

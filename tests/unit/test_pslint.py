@@ -240,7 +240,7 @@ def test_script_scope_flags_a_top_level_plain_assignment_read_as_script():
         }
     '''
     result = [(f.line, f.message) for f in findings(text) if f.rule == 'script-scope']
-    lines = [line for line, _ in result]
+    lines = [pair[0] for pair in result]
     assert lines.count(1) == 2                       # $tcp = ... and $stream = ... at the top level
     assert any(line == 6 and 'only ever assigned as plain $buf' in m for line, m in result)
     assert any(line == 9 and m.startswith('Close-All (called here)') for line, m in result)

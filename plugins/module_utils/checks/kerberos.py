@@ -18,7 +18,7 @@ ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(
     transport=dict(type='str', default='both', choices=list(kerberos_wire.TRANSPORTS)),
     max_skew=dict(type='float', default=kerberos_wire.DEFAULT_MAX_SKEW),
     require_principal=dict(type='bool', default=False),
-    ))
+))
 
 
 def check_params(params):

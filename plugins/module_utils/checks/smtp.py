@@ -22,7 +22,7 @@ ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(
     mail_from=dict(type='str'),
     send_to=dict(type='list', elements='str'),
     subject=dict(type='str'),
-    ))
+))
 
 
 def prepare(params, check_mode=False, local_fqdn=None):

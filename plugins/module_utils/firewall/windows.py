@@ -70,7 +70,7 @@ COM_PROPERTIES = ('Name', 'Description', 'Grouping', 'Protocol', 'LocalPorts', '
 CONDITION_DEFAULTS = (('ApplicationName', None), ('ServiceName', None), ('LocalAddresses', ANY),
                       ('InterfaceTypes', 'All'), ('Interfaces', None), ('EdgeTraversal', False),
                       ('IcmpTypesAndCodes', None))
-COM_PROPERTIES = COM_PROPERTIES + tuple(k for k, _ in CONDITION_DEFAULTS)
+COM_PROPERTIES = COM_PROPERTIES + tuple(pair[0] for pair in CONDITION_DEFAULTS)
 # INetFwPolicy2.LocalPolicyModifyState: whether the local rules this module writes take effect.
 MODIFY_STATES = {0: 'ok', 1: 'group_policy_override', 2: 'inbound_blocked'}
 

@@ -413,6 +413,20 @@ def _result(t, state, reason, rtt=None):
     return r
 
 
+def tcp_verdict(outcome, timeout, exc=None):
+    """(state, reason) of a TCP connection attempt: ``outcome`` is ``open``, ``timeout``, ``refused`` or
+    ``error`` (then ``exc`` is the OSError). Shared by this engine and the Windows path (probes/windows.py)."""
+    if outcome == 'open':
+        return 'open', 'The TCP connection was accepted.'
+    if outcome == 'timeout':
+        return ('filtered', 'No answer to the TCP connection attempt within %.1f s: a firewall drops the packets, '
+                            'or the host is down.' % timeout)
+    if outcome == 'refused':
+        return ('closed', 'The host refused the TCP connection (reset or ICMP port unreachable): nothing listens '
+                          'on this port, or a firewall rejects it.')
+    return _classify_oserror(exc, 'The TCP connection attempt')
+
+
 async def _tcp_connect(ctx, family, addr):
     """(state, reason, rtt, sock or None)."""
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -422,17 +436,14 @@ async def _tcp_connect(ctx, family, addr):
         await asyncio.wait_for(ctx.loop.sock_connect(sock, addr), ctx.timeout)
     except asyncio.TimeoutError:
         sock.close()
-        return ('filtered', 'No answer to the TCP connection attempt within %.1f s: a firewall drops the packets, '
-                            'or the host is down.' % ctx.timeout, None, None)
+        return tcp_verdict('timeout', ctx.timeout) + (None, None)
     except ConnectionRefusedError:
         sock.close()
-        return ('closed', 'The host refused the TCP connection (reset or ICMP port unreachable): nothing listens '
-                          'on this port, or a firewall rejects it.', time.perf_counter() - start, None)
+        return tcp_verdict('refused', ctx.timeout) + (time.perf_counter() - start, None)
     except OSError as exc:
         sock.close()
-        state, reason = _classify_oserror(exc, 'The TCP connection attempt')
-        return state, reason, None, None
-    return 'open', 'The TCP connection was accepted.', time.perf_counter() - start, sock
+        return tcp_verdict('error', ctx.timeout, exc) + (None, None)
+    return tcp_verdict('open', ctx.timeout) + (time.perf_counter() - start, sock)
 
 
 async def _tls_handshake(ctx, sock, server_hostname, verify):
@@ -492,6 +503,11 @@ async def _probe_tcp(ctx, t, family, addr):
         sock.close()
         return result
     facts, failure = await _tls_step(ctx, t, family, addr, sock)
+    return tls_verdict(result, facts, failure)
+
+
+def tls_verdict(result, facts, failure):
+    """``result`` (an open TCP port) with its ``tls`` facts and reason; ``failure``: why no handshake happened."""
     if failure:
         result['tls'] = tls_facts.tls_facts(validated=False, validation_error=failure)
         result['reason'] = 'The TCP connection was accepted, but the %s.' % failure
@@ -595,34 +611,6 @@ def _ignored_note(ignored, what):
                                                        what)
 
 
-async def _probe_udp_none(ctx, t, family, addr):
-    kind, value, rtt, ignored = await _udp_exchange(ctx, family, addr, NONE_PAYLOAD,
-                                                    lambda data: {'bytes': len(data)})
-    if kind == 'reply':
-        return _result(t, 'open', 'A datagram came back (%d bytes): the UDP port is open.' % value['bytes'], rtt)
-    if kind == 'error':
-        return _udp_error_result(t, value, rtt)
-    return _result(t, 'open_or_filtered', _silence_reason(ctx, 'reply to an empty datagram'))
-
-
-async def _probe_mdns(ctx, t, family, addr):
-    query_id = ctx.next_id(0xFFFF)
-    payload = mdns_wire.build_query(query_id, mdns_wire.SERVICES_QUERY, 'PTR')
-    kind, value, rtt, ignored = await _udp_exchange(ctx, family, addr, payload,
-                                                    lambda data: mdns_wire.parse_response(data, query_id))
-    if kind == 'reply':
-        result = _result(t, 'open', 'An mDNS responder answered the legacy unicast query for %s with %d '
-                                    'answer(s).' % (mdns_wire.SERVICES_QUERY, len(value['answers'])), rtt)
-        result['mdns'] = {'query': mdns_wire.SERVICES_QUERY, 'rcode': value['rcode'],
-                          'id_matches': value['id_matches'], 'answers': value['answers'],
-                          'additional': value['additional']}
-        return result
-    if kind == 'error':
-        return _udp_error_result(t, value, rtt)
-    return _result(t, 'open_or_filtered', _silence_reason(
-        ctx, 'mDNS reply', _ignored_note(ignored, 'DNS messages')))
-
-
 def _snmp_accept(request_id):
     def accept(data):
         parsed = snmp_wire.parse_response(data)
@@ -641,49 +629,90 @@ def _v3_accept(msg_id):
     return accept
 
 
-async def _probe_snmp(ctx, t, family, addr):
-    params = t['snmp']
-    if params['version'] == '3':
-        return await _probe_snmp_v3(ctx, t, family, addr, params)
-    request_id = ctx.next_id()
-    payload = snmp_wire.build_get_request(request_id, params['community'], params['version'])
-    kind, value, rtt, ignored = await _udp_exchange(ctx, family, addr, payload, _snmp_accept(request_id))
-    if kind == 'error':
-        return _udp_error_result(t, value, rtt)
-    if kind == 'silence':
-        return _result(t, 'open_or_filtered', _silence_reason(
-            ctx, 'SNMP v%s reply' % params['version'],
-            ' (agents silently drop requests with a wrong community, so a wrong community looks the same as a '
-            'filtered port)' + _ignored_note(ignored, 'a matching SNMP reply')))
-    descr = snmp_wire.sys_descr(value['varbinds'])
-    facts = {
-        'version': params['version'],
-        'sys_descr': descr,
-        'error_status': value['error_status_name'],
-        'error_index': value['error_index'],
-        'varbinds': [list(vb) for vb in value['varbinds']],
-    }
-    if value['error_status']:
-        reason = ('The SNMP v%s agent answered, with error-status %s.'
-                  % (params['version'], value['error_status_name']))
-    else:
-        reason = 'The SNMP v%s agent answered the GET of sysDescr.0.' % params['version']
-    result = _result(t, 'open', reason, rtt)
-    result['snmp'] = facts
-    return result
+def udp_request(t, next_id):
+    """(payload, accept) of a UDP target's probe: the datagram to send, and accept(data) -> the reply's facts,
+    or None for a datagram that is not the reply. Shared by this engine and the Windows path."""
+    if t['probe'] == 'snmp':
+        params = t['snmp']
+        if params['version'] == '3':
+            msg_id = next_id()
+            return snmp_wire.build_v3_discovery(msg_id, next_id()), _v3_accept(msg_id)
+        request_id = next_id()
+        return snmp_wire.build_get_request(request_id, params['community'], params['version']), \
+            _snmp_accept(request_id)
+    if t['probe'] == 'mdns':
+        query_id = next_id(0xFFFF)
+        return (mdns_wire.build_query(query_id, mdns_wire.SERVICES_QUERY, 'PTR'),
+                lambda data: mdns_wire.parse_response(data, query_id))
+    return NONE_PAYLOAD, lambda data: {'bytes': len(data)}
 
 
-async def _probe_snmp_v3(ctx, t, family, addr, params):
-    msg_id = ctx.next_id()
-    request_id = ctx.next_id()
-    payload = snmp_wire.build_v3_discovery(msg_id, request_id)
-    kind, value, rtt, ignored = await _udp_exchange(ctx, family, addr, payload, _v3_accept(msg_id))
+def accept_first(datagrams, accept):
+    """(facts of the first accepted datagram or None, number of datagrams that were not the reply)."""
+    ignored = 0
+    for data in datagrams:
+        try:
+            facts = accept(data)
+        except ValueError:
+            facts = None
+        if facts is not None:
+            return facts, ignored
+        ignored += 1
+    return None, ignored
+
+
+def udp_verdict(ctx, t, kind, value, rtt, ignored):
+    """The result of a UDP target from its exchange: ``kind`` reply (``value``: the accepted reply's facts),
+    error (``value``: the OSError) or silence. ``ctx`` has ``timeout`` and ``retries``."""
     if kind == 'error':
         return _udp_error_result(t, value, rtt)
+    if t['probe'] == 'snmp':
+        params = t['snmp']
+        if params['version'] == '3':
+            return _snmp_v3_discovery_verdict(ctx, t, kind, value, rtt, ignored)
+        if kind == 'silence':
+            return _result(t, 'open_or_filtered', _silence_reason(
+                ctx, 'SNMP v%s reply' % params['version'],
+                ' (agents silently drop requests with a wrong community, so a wrong community looks the same as a '
+                'filtered port)' + _ignored_note(ignored, 'a matching SNMP reply')))
+        descr = snmp_wire.sys_descr(value['varbinds'])
+        facts = {
+            'version': params['version'],
+            'sys_descr': descr,
+            'error_status': value['error_status_name'],
+            'error_index': value['error_index'],
+            'varbinds': [list(vb) for vb in value['varbinds']],
+        }
+        if value['error_status']:
+            reason = ('The SNMP v%s agent answered, with error-status %s.'
+                      % (params['version'], value['error_status_name']))
+        else:
+            reason = 'The SNMP v%s agent answered the GET of sysDescr.0.' % params['version']
+        result = _result(t, 'open', reason, rtt)
+        result['snmp'] = facts
+        return result
+    if t['probe'] == 'mdns':
+        if kind == 'silence':
+            return _result(t, 'open_or_filtered', _silence_reason(
+                ctx, 'mDNS reply', _ignored_note(ignored, 'DNS messages')))
+        result = _result(t, 'open', 'An mDNS responder answered the legacy unicast query for %s with %d '
+                                    'answer(s).' % (mdns_wire.SERVICES_QUERY, len(value['answers'])), rtt)
+        result['mdns'] = {'query': mdns_wire.SERVICES_QUERY, 'rcode': value['rcode'],
+                          'id_matches': value['id_matches'], 'answers': value['answers'],
+                          'additional': value['additional']}
+        return result
+    if kind == 'reply':
+        return _result(t, 'open', 'A datagram came back (%d bytes): the UDP port is open.' % value['bytes'], rtt)
+    return _result(t, 'open_or_filtered', _silence_reason(ctx, 'reply to an empty datagram'))
+
+
+def _snmp_v3_discovery_verdict(ctx, t, kind, value, rtt, ignored):
     if kind == 'silence':
         return _result(t, 'open_or_filtered', _silence_reason(
             ctx, 'reply to the SNMPv3 engine discovery', _ignored_note(ignored, 'an SNMPv3 report')))
-    facts = {
+    result = _result(t, 'open', 'The SNMPv3 agent answered the engine discovery (engine id %s).'
+                     % value['engine_id'], rtt)
+    result['snmp'] = {
         'version': '3',
         'engine_id': value['engine_id'],
         'engine_boots': value['engine_boots'],
@@ -693,11 +722,22 @@ async def _probe_snmp_v3(ctx, t, family, addr, params):
         'error_kind': None,
         'error': None,
     }
-    result = _result(t, 'open', 'The SNMPv3 agent answered the engine discovery (engine id %s).'
-                     % value['engine_id'], rtt)
-    result['snmp'] = facts
-    if not params.get('username'):
-        return result
+    return result
+
+
+async def _probe_udp(ctx, t, family, addr):
+    payload, accept = udp_request(t, ctx.next_id)
+    kind, value, rtt, ignored = await _udp_exchange(ctx, family, addr, payload, accept)
+    result = udp_verdict(ctx, t, kind, value, rtt, ignored)
+    if t['probe'] == 'snmp' and t['snmp']['version'] == '3' and kind == 'reply' and t['snmp'].get('username'):
+        await _snmp_v3_get(ctx, t, addr, value, result)
+    return result
+
+
+async def _snmp_v3_get(ctx, t, addr, discovery, result):
+    """After the engine discovery answered: the authenticated GET of sysDescr.0 (pysnmp's USM), into ``result``."""
+    params = t['snmp']
+    facts = result['snmp']
     get = await snmp_wire.snmpv3_get(
         addr[0], addr[1], params['username'], auth_protocol=params['auth_protocol'], auth_key=params['auth_key'],
         priv_protocol=params['priv_protocol'], priv_key=params['priv_key'], context=params['context'],
@@ -712,11 +752,10 @@ async def _probe_snmp_v3(ctx, t, family, addr, params):
         facts['authenticated'] = False
     if get['ok']:
         result['reason'] = ('The SNMPv3 agent (engine id %s) answered the authenticated GET of sysDescr.0 as '
-                            'user %s.' % (value['engine_id'], params['username']))
+                            'user %s.' % (discovery['engine_id'], params['username']))
     else:
         result['reason'] = ('The SNMPv3 agent (engine id %s) is alive, but the GET as user %s failed: %s.'
-                            % (value['engine_id'], params['username'], get['error']))
-    return result
+                            % (discovery['engine_id'], params['username'], get['error']))
 
 
 async def _probe(ctx, t):
@@ -728,11 +767,7 @@ async def _probe(ctx, t):
         try:
             if t['transport'] == 'tcp':
                 return await _probe_tcp(ctx, t, family, addr)
-            if t['probe'] == 'snmp':
-                return await _probe_snmp(ctx, t, family, addr)
-            if t['probe'] == 'mdns':
-                return await _probe_mdns(ctx, t, family, addr)
-            return await _probe_udp_none(ctx, t, family, addr)
+            return await _probe_udp(ctx, t, family, addr)
         except (OSError, ValueError) as exc:
             return _result(t, 'error', 'The probe failed: %s: %s.' % (exc.__class__.__name__, exc))
 

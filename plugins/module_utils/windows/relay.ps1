@@ -5,6 +5,7 @@
 # State lives in one hashtable ($pf) that the functions below reach through PowerShell's dynamic scoping;
 # no $pf. variables (this script runs as a scriptblock, where $pf. names another scope).
 param($Payload)
+# pfmve-include: _tls
 $ErrorActionPreference = 'Stop'
 $timeout = [int]$Payload.timeout_ms
 $steps = New-Object System.Collections.ArrayList
@@ -132,14 +133,7 @@ function Convert-SocketError($ex, [string]$what) {
     return (New-Err 'PeerClosed' "$what failed: $($se.Message)")
 }
 
-$caCerts = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2Collection
-if ($Payload.ca_pem) {
-    $blocks = [regex]::Matches($Payload.ca_pem, '-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----')
-    foreach ($m in $blocks) {
-        $der = [Convert]::FromBase64String(($m.Groups[1].Value -replace '\s', ''))
-        [void]$caCerts.Add((New-Object System.Security.Cryptography.X509Certificates.X509Certificate2(,$der)))
-    }
-}
+$caCerts = Read-CaBundle ([string]$Payload.ca_pem)
 
 foreach ($a in $Payload.actions) {
     try {
@@ -202,58 +196,11 @@ foreach ($a in $Payload.actions) {
                 }
             }
             'starttls' {
-                $pf.policy = 'None'
-                $pf.chainOk = $true
-                $pf.chainError = $null
-                # GetNewClosure: the callback keeps $pf and $caCerts whatever scope .NET invokes it from.
-                $callback = [System.Net.Security.RemoteCertificateValidationCallback] ({
-                    param($sender, $cert, $chain, $errors)
-                    $pf.policy = $errors.ToString()
-                    if ($caCerts.Count -gt 0 -and $cert) {
-                        $c2 = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($cert)
-                        $own = New-Object System.Security.Cryptography.X509Certificates.X509Chain
-                        $own.ChainPolicy.RevocationMode = 'NoCheck'
-                        $own.ChainPolicy.VerificationFlags = 'AllowUnknownCertificateAuthority'
-                        [void]$own.ChainPolicy.ExtraStore.AddRange($caCerts)
-                        $built = $own.Build($c2)
-                        $root = $own.ChainElements[$own.ChainElements.Count - 1].Certificate
-                        $trusted = @($caCerts | Where-Object { $_.Thumbprint -eq $root.Thumbprint }).Count -gt 0
-                        $bad = @($own.ChainStatus | Where-Object { $_.Status -ne 'UntrustedRoot' -and $_.Status -ne 'NoError' })
-                        $pf.chainOk = $trusted -and $bad.Count -eq 0
-                        if (-not $pf.chainOk) {
-                            $pf.chainError = (@($own.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ')
-                            if (-not $trusted) { $pf.chainError = "the chain does not end at a CA of ca_path. $($pf.chainError)" }
-                        }
-                    } elseif ($chain -and ($errors -band [System.Net.Security.SslPolicyErrors]::RemoteCertificateChainErrors)) {
-                        $pf.chainOk = $false
-                        $pf.chainError = (@($chain.ChainStatus | ForEach-Object { $_.StatusInformation.Trim() }) -join '; ')
-                    }
-                    return $true
-                }.GetNewClosure())
                 if ($pf.buf.Count -gt 0) { throw (New-Err 'FramingError' "$($pf.buf.Count) unread bytes before the TLS handshake") }
-                $ssl = New-Object System.Net.Security.SslStream($pf.stream, $false, $callback)
-                $ssl.ReadTimeout = $timeout
-                $ssl.WriteTimeout = $timeout
-                # SslProtocols None: the versions the OS allows (Microsoft's guidance; Server 2016/2019 have no TLS 1.3).
-                try {
-                    $ssl.AuthenticateAsClient([string]$a.server_name, $null, [System.Security.Authentication.SslProtocols]::None, $false)
-                } catch {
-                    throw (New-Err 'TlsFailed' "TLS handshake failed: $($_.Exception.GetBaseException().Message)")
-                }
-                $pf.stream = $ssl
-                $nameOk = -not ($pf.policy -match 'RemoteCertificateNameMismatch')
-                $errorText = $null
-                if (-not $pf.chainOk) { $errorText = "certificate verify failed: $($pf.chainError)" }
-                elseif (-not $nameOk) {
-                    $errorText = "certificate verify failed: the certificate does not match the host name $($a.server_name)"
-                }
-                elseif ($pf.policy -match 'RemoteCertificateNotAvailable') { $errorText = 'certificate verify failed: no certificate' }
-                $value = @{
-                    version = $ssl.SslProtocol.ToString()
-                    cipher_algorithm = $ssl.CipherAlgorithm.ToString(); cipher_bits = [int]$ssl.CipherStrength
-                    cert = [Convert]::ToBase64String($ssl.RemoteCertificate.Export('Cert'))
-                    validated = ($null -eq $errorText); validation_error = $errorText
-                }
+                $tls = Invoke-TlsClient $pf.stream ([string]$a.server_name) $caCerts $timeout
+                if (-not $tls.ok) { throw (New-Err 'TlsFailed' $tls.error) }
+                $pf.stream = $tls.ssl
+                $value = $tls.value
             }
             'close' { Close-All }
         }
