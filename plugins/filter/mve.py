@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 printfleet.mve contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The collection's filters: the lists and tables that the roles build from module results and port matrix flows.
+
+Each filter is documented in its own sidecar file beside this one (``plugins/filter/<name>.yml``), which is what
+``ansible-doc -t filter printfleet.mve.<name>`` renders. None of them types a port number: the ports come from
+the flows of ``query('printfleet.mve.mve_flows', ...)`` (the port matrix module_utils) or from the results given.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from numbers import Number
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.text.converters import to_text
+
+PRINTER_LINE = '%-16s %-8s %-12s %-14s fw %-16s pages %s'
+PRINTER_UNREACHABLE_LINE = '%-16s UNREACHABLE: %s'
+DEPENDENCY_LINE = '%-9s %-18s %-28s %-4s %s'
+PORT_CHECK_LINE = '%-*s  %-*s  %-*s  %-*s  %-8s  %s'
+PORT_CHECK_SUMMARY = ('%s checks in %s ms: %d open, %d closed, %d filtered, %d open_or_filtered, %d error; '
+                      '%d failing')
+# Keys of a registered module result that describe the task, not the check.
+RESULT_TASK_KEYS = ('invocation', 'changed', 'failed', 'failed_when_result')
+NOT_NEEDED = 'not needed by the features'
+
+
+def _mapping(name, value, what):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise AnsibleFilterError('printfleet.mve.%s: %s must be a dict, got %s' % (name, what, type(value).__name__))
+    return value
+
+
+def _sequence(name, value, what):
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, '__iter__'):
+        raise AnsibleFilterError('printfleet.mve.%s: %s must be a list, got %s' % (name, what, type(value).__name__))
+    return list(value)
+
+
+def _is_number(value):
+    """Jinja's ``is number`` test."""
+    return isinstance(value, Number)
+
+
+def _text(value):
+    """A value as Jinja's ``~`` and ``join`` render it (None as V(None))."""
+    return to_text(value, nonstring='simplerepr')
+
+
+def _out(value):
+    """A value as a ``{{ }}`` expression of a template renders it (None as nothing)."""
+    return '' if value is None else _text(value)
+
+
+def _skipped(result):
+    return bool((result or {}).get('skipped', False))
+
+
+def printer_lines(printers):
+    """One line per printer of printer_facts' ``printers`` dict, sorted by host (case-insensitive)."""
+    printers = _mapping('printer_lines', printers, 'the input (printer_facts ``printers``)')
+    lines = []
+    # Jinja's dictsort: by key, case-insensitive.
+    for host, p in sorted(printers.items(), key=lambda item: item[0].lower() if isinstance(item[0], str) else item[0]):
+        p = _mapping('printer_lines', p, 'printers[%s]' % host)
+        if p.get('reachable'):
+            lines.append(PRINTER_LINE % (host, p.get('vendor', '?'), p.get('model', '?'), p.get('serial', '?'),
+                                         p.get('firmware', '?'), p.get('page_count', '?')))
+        else:
+            lines.append(PRINTER_UNREACHABLE_LINE % (host, p.get('error', 'no reply')))
+    return lines
+
+
+def port_policy(flows, port_access=None):
+    """The ``ports`` of printer_port_access from the flows towards printers and the role's port-access options."""
+    flows = _sequence('port_policy', flows, 'the input (flows)')
+    port_access = _mapping('port_policy', port_access, 'port_access')
+    policy = {}
+    if port_access.get('enable_needed', False):
+        for f in flows:
+            if not f.get('advisory') and _is_number(f.get('destination_port')):
+                policy['%s/%s' % (f['transport'], f['destination_port'])] = 'enabled'
+    for port in _sequence('port_policy', port_access.get('disable'), 'port_access.disable'):
+        policy[port] = 'disabled'
+    policy.update(_mapping('port_policy', port_access.get('ports'), 'port_access.ports'))
+    return policy
+
+
+def port_failure_summary(results):
+    """``<host> <flow> <transport>/<port> is <state>`` per port_check result, joined by ``; ``, ending in ``.``."""
+    results = _sequence('port_failure_summary', results, 'the input (port_check results)')
+    parts = ['%s %s %s/%s is %s' % tuple(_out(r.get(key, '-' if key == 'flow' else None))
+                                         for key in ('host', 'flow', 'transport', 'port', 'state'))
+             for r in results]
+    return '; '.join(parts) + ('.' if parts else '')
+
+
+def port_check_table(result, fail_on, tolerated=None):
+    """The lines of the port check table: header, one row per result with its verdict, and the summary line."""
+    result = _mapping('port_check_table', result, 'the input (port_check result)')
+    results = _sequence('port_check_table', result.get('results'), 'results')
+    fail_on = _sequence('port_check_table', fail_on, 'fail_on')
+    tolerated = _sequence('port_check_table', tolerated, 'tolerated')
+    rows = []
+    failing = 0
+    for r in results:
+        if r.get('advisory'):
+            verdict = 'advisory'
+        elif r.get('state') in fail_on and r not in tolerated:
+            verdict = 'FAIL'
+            failing += 1
+        elif r.get('state') == 'open' or r in tolerated:
+            verdict = 'pass'
+        else:
+            verdict = 'warn'
+        flow = ','.join(_text(f) for f in [r.get('flow', '-')] + list(r.get('also_flows', [])))
+        rows.append((_text(r.get('host')), flow, '%s/%s' % (_text(r.get('transport')), _text(r.get('port'))),
+                     _text(r.get('state')), verdict, r.get('reason')))
+    widths = [4, 4, 4, 5]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row[:4])]
+    lines = [PORT_CHECK_LINE % (widths[0], 'HOST', widths[1], 'FLOW', widths[2], 'PORT', widths[3], 'STATE',
+                                'VERDICT', 'REASON')]
+    for host, flow, port, state, verdict, reason in rows:
+        lines.append(PORT_CHECK_LINE % (widths[0], host, widths[1], flow, widths[2], port, widths[3], state,
+                                        verdict, reason))
+    summary = _mapping('port_check_table', result.get('summary'), 'summary')
+    lines.append(PORT_CHECK_SUMMARY % (_out(summary.get('total')), _out(summary.get('elapsed_ms')),
+                                       summary.get('open'), summary.get('closed'), summary.get('filtered'),
+                                       summary.get('open_or_filtered'), summary.get('error'), failing))
+    return lines
+
+
+def dependency_verdicts(checks):
+    """One verdict dict per dependency check: dependency, flow, feature, endpoint, ran, ok, reason, elapsed_ms."""
+    checks = _sequence('dependency_verdicts', checks, 'the input (checks)')
+    verdicts = []
+    for check in checks:
+        check = _mapping('dependency_verdicts', check, 'each check')
+        flow = _mapping('dependency_verdicts', check.get('flow'), 'flow')
+        server = _mapping('dependency_verdicts', check.get('server'), 'server')
+        res = _mapping('dependency_verdicts', check.get('result'), 'result')
+        ran = not _skipped(res)
+        verdicts.append({
+            'dependency': check.get('dependency'),
+            'flow': flow.get('id', ''),
+            'feature': flow.get('feature', ''),
+            'endpoint': '%s:%s' % (_text(server.get('host', '')), _text(flow.get('destination_port', ''))),
+            'ran': ran,
+            'ok': res.get('ok', False) if ran else True,
+            'reason': res.get('reason', res.get('msg', '')) if ran else NOT_NEEDED,
+            'elapsed_ms': res.get('elapsed_ms'),
+        })
+    return verdicts
+
+
+def dependency_lines(verdicts):
+    """One line per dependency verdict: dependency, flow, endpoint, ok or FAIL, reason."""
+    verdicts = _sequence('dependency_lines', verdicts, 'the input (verdicts)')
+    return [DEPENDENCY_LINE % (v.get('dependency'), v.get('flow'), v.get('endpoint'), 'ok' if v.get('ok') else 'FAIL',
+                               v.get('reason')) for v in verdicts]
+
+
+def dependency_failure_summary(verdicts):
+    """``<dependency> (<flow>, <endpoint>): <reason>`` per verdict, joined by ``; ``, ending in ``.``."""
+    verdicts = _sequence('dependency_failure_summary', verdicts, 'the input (verdicts)')
+    parts = ['%s (%s, %s): %s' % tuple(_out(v.get(key)) for key in ('dependency', 'flow', 'endpoint', 'reason'))
+             for v in verdicts]
+    return '; '.join(parts) + ('.' if parts else '')
+
+
+def result_details(results, drop=RESULT_TASK_KEYS):
+    """The registered results by name, without the skipped ones and without the task's own keys."""
+    results = _mapping('result_details', results, 'the input (results by name)')
+    drop = _sequence('result_details', drop, 'drop')
+    return dict((name, dict((k, v) for k, v in _mapping('result_details', res, name).items() if k not in drop))
+                for name, res in results.items() if not _skipped(res))
+
+
+def firewall_verify_targets(flows, host, blocked_port=None, enforce=False):
+    """port_check targets: one per numeric TCP inbound port of the flows (unique), plus the blocked port with enforce."""
+    flows = _sequence('firewall_verify_targets', flows, 'the input (flows)')
+    targets = []
+    for f in flows:
+        if f.get('transport', 'tcp') == 'tcp' and _is_number(f.get('destination_port')):
+            target = {'host': host, 'port': f['destination_port']}
+            if target not in targets:
+                targets.append(target)
+    if enforce:
+        targets.append({'host': host, 'port': blocked_port})
+    return targets
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {
+            'printer_lines': printer_lines,
+            'port_policy': port_policy,
+            'port_failure_summary': port_failure_summary,
+            'port_check_table': port_check_table,
+            'dependency_verdicts': dependency_verdicts,
+            'dependency_lines': dependency_lines,
+            'dependency_failure_summary': dependency_failure_summary,
+            'result_details': result_details,
+            'firewall_verify_targets': firewall_verify_targets,
+        }
