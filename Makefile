@@ -65,8 +65,9 @@ lab-up: os-deps venv
 lab-down:
 	-$(BIN)/python lab/lab.py down --dir $(LAB_DIR)
 
+# The lab's ansible.cfg brings the lab's connection plugin for mvewin01, the simulated Windows MVE server.
 demo: os-deps collection lab-up
-	$(BIN)/ansible-playbook -i $(LAB_DIR)/inventory.yml playbooks/site.yml
+	ANSIBLE_CONFIG=$(LAB_DIR)/ansible.cfg $(BIN)/ansible-playbook -i $(LAB_DIR)/inventory.yml playbooks/site.yml
 
 docs: venv
 	$(BIN)/python scripts/gen_ports_doc.py
@@ -107,7 +108,7 @@ molecule: os-deps collection
 
 # Opt-in: needs a real Windows host (docs/windows.md). Never part of `make test`.
 molecule-windows: collection
-	@test -n "$$PFMVE_WINDOWS_HOST" || { echo "set PFMVE_WINDOWS_HOST, PFMVE_WINDOWS_USER, PFMVE_WINDOWS_PASSWORD (docs/windows.md)"; exit 2; }
+	@test -n "$$PFMVE_WINDOWS_HOST" -a -n "$$PFMVE_WINDOWS_PRINTER" -a -n "$$PFMVE_WINDOWS_DATABASE" || { echo "set PFMVE_WINDOWS_HOST, PFMVE_WINDOWS_USER, PFMVE_WINDOWS_PASSWORD, PFMVE_WINDOWS_PRINTER, PFMVE_WINDOWS_DATABASE (docs/windows.md)"; exit 2; }
 	cd extensions && $(BIN)/molecule test -s windows
 
 test: os-deps collection

@@ -208,6 +208,8 @@ class Layout:
         self.ca = os.path.join(self.dir, 'ca.pem')
         self.ca_key = os.path.join(self.dir, 'ca-key.pem')
         self.inventory = os.path.join(self.dir, 'inventory.yml')
+        self.ansible_cfg = os.path.join(self.dir, 'ansible.cfg')
+        self.windows_state = os.path.join(self.dir, 'mvewin01-fwpolicy.json')
         self.info = os.path.join(self.dir, 'lab.json')
         self.sim_config = os.path.join(self.dir, 'sim.json')
         self.sim_status = os.path.join(self.run, 'sim.status.json')
@@ -999,6 +1001,35 @@ def lab_firewall_vars(lab, printers, services):
             'mve_firewall_backend': 'nftables', 'mve_firewall_verify_address': '127.0.0.1'}
 
 
+WINDOWS_NAME = 'mvewin01'
+
+
+def lab_windows_firewall_vars(lab, printers, services):
+    """roles/mve_firewall's options for mvewin01: Windows Defender Firewall (the simulated policy store)."""
+    out = lab_firewall_vars(lab, printers, services)
+    out['mve_firewall_backend'] = 'windows'
+    return out
+
+
+def write_ansible_cfg(lab):
+    """DIR/ansible.cfg: the lab's connection plugin (the simulated Windows host) and this checkout's collection,
+    so that ANSIBLE_CONFIG=DIR/ansible.cfg ansible-playbook -i DIR/inventory.yml playbooks/site.yml runs from here."""
+    link = os.path.join(ROOT, 'build', 'pytest', 'ansible_collections', 'printfleet', 'mve')
+    if not os.path.islink(link) and not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(ROOT, link)
+    with open(lab.ansible_cfg, 'w') as fh:
+        fh.write('# printfleet.mve local lab, written by lab/lab.py (do not edit: "up" rewrites it).\n'
+                 '[defaults]\n'
+                 'inventory = %s\n'
+                 'connection_plugins = %s\n'
+                 'collections_path = %s\n'
+                 'host_key_checking = False\n'
+                 'interpreter_python = auto_silent\n' % (
+                     lab.inventory, os.path.join(ROOT, 'lab', 'plugins', 'connection'),
+                     os.path.join(ROOT, 'build', 'pytest')))
+
+
 def _runs(addresses):
     """Consecutive runs (first, last) of a sorted address list."""
     runs = []
@@ -1054,9 +1085,18 @@ def inventory_doc(lab, printers, remote, python, services=None, features=None):
             'mve_lab_services_available': bool(services),
         },
         'children': {
-            'mve_servers': {'hosts': {'mve01': dict({
-                'ansible_host': 'localhost', 'ansible_connection': 'local',
-                'ansible_python_interpreter': python}, **lab_firewall_vars(lab, printers, services))}},
+            'mve_servers': {'hosts': {
+                'mve01': dict({'ansible_host': 'localhost', 'ansible_connection': 'local',
+                               'ansible_python_interpreter': python}, **lab_firewall_vars(lab, printers, services)),
+                # A SIMULATED Windows MVE server (lab/windows/host.py through the lab's pfmve_simwin connection,
+                # ansible.cfg beside this file): it runs only printfleet.mve's PowerShell steps and refuses Python
+                # modules, as a Windows host without Python does. Its probes leave from this machine.
+                WINDOWS_NAME: dict({'ansible_host': '127.0.0.1', 'ansible_connection': 'pfmve_simwin',
+                                    'ansible_shell_type': 'powershell',
+                                    'pfmve_simwin_state': lab.windows_state,
+                                    'mve_lab_simulated_windows': True},
+                                   **lab_windows_firewall_vars(lab, printers, services)),
+            }},
             'printers': {'hosts': {p['name']: {
                 'ansible_host': p['address'], 'ansible_connection': 'local',
                 'mve_printer_model': p['model'], 'mve_printer_serial': p['serial'],
@@ -1131,7 +1171,7 @@ def cmd_down(lab, quiet=False):
             remote_note = ', netns %s belongs to the lab in %s (left alone)' % (NETNS, owner)
     if not quiet:
         remote_note += remove_lab_firewall_table(lab)
-    for path in (lab.sim_status, lab.remote_sim_status, lab.mail_status):
+    for path in (lab.sim_status, lab.remote_sim_status, lab.mail_status, lab.windows_state):
         if os.path.exists(path):
             os.unlink(path)
     info = read_json(lab.info)
@@ -1195,6 +1235,7 @@ def _up(lab, pm, printers, python, started, remote_site=True, services=None):
     write_json(lab.remote_status, remote)
     features = lab_features(pm) if services else None
     write_inventory(lab, printers, remote, python, services, features)
+    write_ansible_cfg(lab)
     info = {
         'state': 'up',
         'dir': lab.dir,
@@ -1228,7 +1269,10 @@ def _up(lab, pm, printers, python, started, remote_site=True, services=None):
                 svc['started_in_s']))
     else:
         say('  services: none (--no-services)')
+    say('  MVE servers: mve01 (this machine, Linux) and %s (a SIMULATED Windows server: lab/windows/host.py)'
+        % WINDOWS_NAME)
     say('  inventory: %s' % lab.inventory)
+    say('  ansible.cfg: %s (ANSIBLE_CONFIG= to run site.yml from this checkout)' % lab.ansible_cfg)
     say('  CA: %s' % lab.ca)
     return 0
 

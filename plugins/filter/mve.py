@@ -17,6 +17,8 @@ from numbers import Number
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
+
 PRINTER_LINE = '%-16s %-8s %-12s %-14s fw %-16s pages %s'
 PRINTER_UNREACHABLE_LINE = '%-16s UNREACHABLE: %s'
 DEPENDENCY_LINE = '%-9s %-18s %-28s %-4s %s'
@@ -198,6 +200,15 @@ def firewall_verify_targets(flows, host, blocked_port=None, enforce=False):
     return targets
 
 
+def database_login_from(result, login_result, where='controller'):
+    """database_check's result from a Windows host whose login had to run elsewhere, completed with that login."""
+    result = _mapping('database_login_from', result, 'the input (database_check result from the MVE server)')
+    login_result = _mapping('database_login_from', login_result, 'login_result (database_check result from %s)' % where)
+    if (result.get('steps') or {}).get('login') != 'controller' or _skipped(login_result):
+        return result
+    return database_check.with_login_from(result, login_result, where)
+
+
 class FilterModule(object):
 
     def filters(self):
@@ -211,4 +222,5 @@ class FilterModule(object):
             'dependency_failure_summary': dependency_failure_summary,
             'result_details': result_details,
             'firewall_verify_targets': firewall_verify_targets,
+            'database_login_from': database_login_from,
         }

@@ -67,7 +67,11 @@ def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True, 
     cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook] + list(args)
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ansible_env(), cwd=ROOT,
+    # The lab writes ansible.cfg beside its inventory (the connection plugin of mvewin01, the simulated Windows
+    # MVE server): use it, as `make demo` does.
+    cfg = os.path.join(os.path.dirname(os.path.abspath(inventory)), 'ansible.cfg')
+    extra = {'ANSIBLE_CONFIG': cfg} if os.path.exists(cfg) else {}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ansible_env(**extra), cwd=ROOT,
                           check=False)
     if check and proc.returncode != 0:
         raise AssertionError('ansible-playbook %s failed (exit %d):\n%s\n%s'

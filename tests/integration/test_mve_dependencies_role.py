@@ -56,31 +56,44 @@ def test_lab_runs_the_services_and_writes_them_to_the_inventory(lab):
 
 
 def test_site_yml_checks_every_dependency_ok(lab, collection_installed, tmp_path):
-    """site.yml prints both tables; the dependency report says all four are ok; -vvvv shows no password."""
-    report = str(tmp_path / 'dependencies.json')
-    ports_report = str(tmp_path / 'ports.json')
+    """site.yml prints both tables for both MVE servers; each dependency report says all four are ok, and says
+    where each step ran (the Firebird login of the Windows server from the controller); -vvvv shows no password."""
+    report = str(tmp_path / 'dependencies-{{ inventory_hostname }}.json')
+    ports_report = str(tmp_path / 'ports-{{ inventory_hostname }}.json')
     proc = run_playbook(SITE, lab['inventory'], args=['-vvvv'], extra_vars={
         'mve_dependencies_report_path': report, 'mve_port_check_report_path': ports_report})
     out = proc.stdout + proc.stderr
     assert 'HOST' in proc.stdout and 'VERDICT' in proc.stdout
     lines = dependency_lines(proc.stdout)
-    assert len(lines) == 4 and all(' ok ' in line for line in lines), lines
-    with open(report) as fh:
-        data = json.load(fh)
-    assert {v['dependency']: v['ok'] for v in data['verdicts']} == {
-        'database': True, 'mail': True, 'directory': True, 'kerberos': True}
-    assert data['failures'] == []
-    assert data['details']['directory']['bound'] is True and data['details']['mail']['authenticated'] is True
-    assert data['details']['database']['login']['ok'] is True
-    assert data['details']['kerberos']['realm'] == 'PRINTFLEET.LAB'
-    with open(ports_report) as fh:
-        ports = json.load(fh)
-    flows = {r['flow'] for r in ports['results']}
-    assert flows >= {'db.firebird', 'smtp.starttls', 'directory.ldaps', 'directory.kerberos'}
+    assert len(lines) == 8 and all(' ok ' in line for line in lines), lines
+    for host in ('mve01', 'mvewin01'):
+        with open(str(tmp_path / ('dependencies-%s.json' % host))) as fh:
+            text = fh.read()
+        data = json.loads(text)
+        assert {v['dependency']: v['ok'] for v in data['verdicts']} == {
+            'database': True, 'mail': True, 'directory': True, 'kerberos': True}, host
+        assert data['failures'] == []
+        details = data['details']
+        assert details['directory']['bound'] is True and details['mail']['authenticated'] is True
+        assert details['database']['login']['ok'] is True and details['database']['login']['attempted'] is True
+        assert details['kerberos']['realm'] == 'PRINTFLEET.LAB'
+        if host == 'mve01':
+            assert details['database']['steps'] == {'protocol': 'linux', 'login': 'linux'}
+            assert all('vantage' not in d for d in details.values())
+        else:
+            # The op_connect exchange ran on the Windows host; the Firebird login from the controller.
+            assert details['database']['steps'] == {'protocol': 'windows', 'login': 'controller'}
+            assert 'From the controller: Login as' in details['database']['reason'], details['database']['reason']
+            assert {n: d['vantage'] for n, d in details.items()} == {
+                'database': 'windows', 'mail': 'windows', 'directory': 'windows', 'kerberos': 'windows'}
+        with open(str(tmp_path / ('ports-%s.json' % host))) as fh:
+            ports = json.load(fh)
+        flows = {r['flow'] for r in ports['results']}
+        assert flows >= {'db.firebird', 'smtp.starttls', 'directory.ldaps', 'directory.kerberos'}
+        for secret in passwords(lab):
+            assert secret not in text
     for secret in passwords(lab):
         assert secret not in out
-        with open(report) as fh:
-            assert secret not in fh.read()
 
 
 def test_role_fails_once_naming_every_failed_dependency(lab, collection_installed, tmp_path):
@@ -89,7 +102,7 @@ def test_role_fails_once_naming_every_failed_dependency(lab, collection_installe
         s.bind((deps['smtp']['host'], 0))
         closed = s.getsockname()[1]
     features = dict(lab['services']['features'], ports={'smtp.starttls': closed})
-    report = str(tmp_path / 'dependencies.json')
+    report = str(tmp_path / 'dependencies-{{ inventory_hostname }}.json')
     playbook = role_playbook(tmp_path / 'dependencies.yml', 'MVE dependencies with two faults',
                              'printfleet.mve.mve_dependencies', {
                                  'mve_dependencies_features': features,
@@ -108,18 +121,23 @@ def test_role_fails_once_naming_every_failed_dependency(lab, collection_installe
     for task in ('Check the database', 'Check the mail server', 'Check the directory', 'Check the Kerberos KDC',
                  'Fail with every failed dependency and why'):
         assert task in proc.stdout
-    assert proc.stdout.count('fatal: [mve01]') == 1, proc.stdout[-4000:]
-    assert '2 of 4 MVE dependencies failed from mve01' in proc.stdout
+    # Both MVE servers (Linux and the simulated Windows one) fail once, at the end, naming both faults.
+    for host in ('mve01', 'mvewin01'):
+        assert proc.stdout.count('fatal: [%s]' % host) == 1, proc.stdout[-4000:]
+        assert '2 of 4 MVE dependencies failed from %s' % host in proc.stdout
     assert 'mail (smtp.starttls, %s:%d)' % (deps['smtp']['host'], closed) in proc.stdout
     assert 'directory (directory.ldaps, %s:' % deps['ldap']['host'] in proc.stdout
-    lines = {line.split()[0]: line for line in dependency_lines(proc.stdout)}
-    assert ' ok ' in lines['database'] and ' ok ' in lines['kerberos'], lines
-    assert ' FAIL ' in lines['mail'] and ' FAIL ' in lines['directory'], lines
-    with open(report) as fh:
-        data = json.load(fh)
-    assert sorted(f['dependency'] for f in data['failures']) == ['directory', 'mail']
-    assert 'invalidCredentials' in data['details']['directory']['reason'] or \
-        'invalid' in data['details']['directory']['reason'].lower()
+    lines = dependency_lines(proc.stdout)
+    assert len(lines) == 8, lines
+    for name, verdict in (('database', ' ok '), ('kerberos', ' ok '), ('mail', ' FAIL '), ('directory', ' FAIL ')):
+        mine = [line for line in lines if line.split()[0] == name]
+        assert len(mine) == 2 and all(verdict in line for line in mine), mine
+    for host in ('mve01', 'mvewin01'):
+        with open(str(tmp_path / ('dependencies-%s.json' % host))) as fh:
+            data = json.load(fh)
+        assert sorted(f['dependency'] for f in data['failures']) == ['directory', 'mail'], host
+        assert 'invalidCredentials' in data['details']['directory']['reason'] or \
+            'invalid' in data['details']['directory']['reason'].lower()
     for secret in passwords(lab) + [WRONG_LDAP_PASSWORD]:
         assert secret not in out
 

@@ -121,7 +121,37 @@ def remote_finish(params, out, run_step=None):
     out['login']['error'] = ('a Firebird login needs a Firebird client, which a Windows MVE server does not have: '
                              'run the login from the controller (delegate_to: localhost); the mve_dependencies '
                              'role does')
-    out['reason'] = '%s The login was not tried from the Windows host: it must run from the controller.' % out['reason']
+    out['reason'] = out['reason'] + LOGIN_ELSEWHERE
+    return out
+
+
+LOGIN_ELSEWHERE = ' The login was not tried from the Windows host: it must run from the controller.'
+
+
+def with_login_from(remote_out, local_out, where='controller'):
+    """A Windows host's result whose login had to run elsewhere (``steps.login == 'controller'``), completed with
+    the login of the same check run from ``where`` (``local_out``, a database_check result from there).
+
+    The protocol step stays the Windows host's; ``login``, ``ok`` and the login half of ``reason`` come from
+    ``local_out``; ``steps.login`` names where the login ran (null, and ``ok`` false, when it did not run).
+    """
+    out = dict(remote_out)
+    reason = out.get('reason') or ''
+    if reason.endswith(LOGIN_ELSEWHERE):
+        reason = reason[:-len(LOGIN_ELSEWHERE)]
+    local_out = local_out or {}
+    login = local_out.get('login') or db_login.no_login()
+    out['login'] = login
+    out['steps'] = dict(out.get('steps') or {}, login=where if login.get('attempted') else None)
+    local_reason = local_out.get('reason') or local_out.get('msg') or 'no result'
+    if login.get('attempted'):
+        out['ok'] = bool(login.get('ok'))
+        if reason and local_reason.startswith(reason):   # the same protocol reply from there: say it once
+            local_reason = local_reason[len(reason):].strip()
+        out['reason'] = '%s From the %s: %s' % (reason, where, local_reason)
+    else:
+        out['ok'] = False
+        out['reason'] = '%s The login from the %s did not run: %s' % (reason, where, local_reason)
     return out
 
 

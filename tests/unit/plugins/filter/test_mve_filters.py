@@ -38,7 +38,7 @@ def flow(flow_id, transport, port, advisory=False, **extra):
 # ---------------------------------------------------------------------------------------------------------
 
 def test_filter_module_lists_every_filter():
-    assert FILTERS == ['dependency_failure_summary', 'dependency_lines', 'dependency_verdicts',
+    assert FILTERS == ['database_login_from', 'dependency_failure_summary', 'dependency_lines', 'dependency_verdicts',
                        'firewall_verify_targets', 'port_check_table', 'port_failure_summary', 'port_policy',
                        'printer_lines', 'result_details']
     for name, func in f.FilterModule().filters().items():
@@ -406,6 +406,62 @@ def test_firewall_verify_targets_on_the_real_matrix():
 
 
 # ---------------------------------------------------------------------------------------------------------
+# database_login_from: a Firebird check from a Windows MVE server, its login run from the controller
+# ---------------------------------------------------------------------------------------------------------
+
+def _windows_firebird(reason='Firebird on db:3050 accepted op_connect (protocol 16).'):
+    """What database_check returns from a Windows host for a Firebird check with credentials (remote_finish)."""
+    from ansible_collections.printfleet.mve.plugins.module_utils.checks import database
+    out = {'ok': True, 'reason': reason, 'elapsed_ms': 4.0, 'vantage': 'windows', 'round_trips': 1}
+    return database.remote_finish({'engine': 'firebird', 'username': 'SYSDBA', 'password': 'pw'}, out)
+
+
+CONTROLLER_LOGIN_OK = {'ok': True, 'changed': False, 'reason': 'Firebird on db:3050 accepted op_connect. Login as '
+                       'SYSDBA succeeded and opened database MVE.',
+                       'login': {'attempted': True, 'ok': True, 'error_code': None, 'error_kind': None, 'error': None},
+                       'steps': {'protocol': 'linux', 'login': 'linux'}}
+CONTROLLER_LOGIN_BAD = {'ok': False, 'changed': False, 'reason': 'Firebird on db:3050 refused the login as SYSDBA: '
+                        'Your user name and password are not defined.',
+                        'login': {'attempted': True, 'ok': False, 'error_code': 335544472,
+                                  'error_kind': 'login_failed', 'error': 'Your user name and password are not defined.'},
+                        'steps': {'protocol': 'linux', 'login': 'linux'}}
+
+
+def test_windows_firebird_result_is_not_ok_until_the_login_ran():
+    remote = _windows_firebird()
+    assert remote['ok'] is False and remote['steps'] == {'protocol': 'windows', 'login': 'controller'}
+    assert remote['login']['attempted'] is False
+
+
+@pytest.mark.parametrize('login,ok,reason_end', [
+    (CONTROLLER_LOGIN_OK, True, 'From the controller: ' + CONTROLLER_LOGIN_OK['reason']),
+    (dict(CONTROLLER_LOGIN_OK, reason='Firebird on db:3050 accepted op_connect (protocol 16). Login as SYSDBA '
+          'succeeded.'), True, 'From the controller: Login as SYSDBA succeeded.'),
+    (CONTROLLER_LOGIN_BAD, False, 'From the controller: ' + CONTROLLER_LOGIN_BAD['reason']),
+    ({'ok': False, 'msg': 'firebirdsql is not installed', 'failed': True}, False,
+     'The login from the controller did not run: firebirdsql is not installed'),
+], ids=['login-ok', 'login-ok-same-protocol-reply', 'login-refused', 'login-not-run'])
+def test_database_login_from(login, ok, reason_end):
+    merged = f.database_login_from(_windows_firebird(), login)
+    assert merged['ok'] is ok
+    assert merged['reason'] == 'Firebird on db:3050 accepted op_connect (protocol 16). ' + reason_end
+    assert merged['steps'] == {'protocol': 'windows', 'login': 'controller' if login.get('login') else None}
+    assert merged['vantage'] == 'windows' and merged['round_trips'] == 1
+    assert merged['login'] == login.get('login', {'attempted': False, 'ok': None, 'error_code': None,
+                                                  'error_kind': None, 'error': None})
+
+
+@pytest.mark.parametrize('result,login', [
+    ({'ok': True, 'reason': 'r', 'steps': {'protocol': 'windows', 'login': 'windows'}}, CONTROLLER_LOGIN_OK),
+    ({'ok': True, 'reason': 'r', 'steps': {'protocol': 'linux', 'login': None}}, CONTROLLER_LOGIN_OK),
+    ({'ok': False, 'reason': 'r', 'steps': {'protocol': 'windows', 'login': 'controller'}},
+     {'skipped': True, 'changed': False}),
+], ids=['sqlserver-on-windows', 'linux', 'login-skipped'])
+def test_database_login_from_leaves_other_results_alone(result, login):
+    assert f.database_login_from(result, login) == result
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------------------------------------
 
@@ -423,6 +479,8 @@ def test_firewall_verify_targets_on_the_real_matrix():
     pytest.param(lambda: f.result_details([MAIL_OK]), 'result_details: the input', id='details-list'),
     pytest.param(lambda: f.firewall_verify_targets('tcp/443', 'h'), 'firewall_verify_targets: the input',
                  id='targets-str'),
+    pytest.param(lambda: f.database_login_from({'ok': True}, 'ok'), 'login_result (database_check result from '
+                 'controller) must be a dict', id='login-from-str'),
 ])
 def test_bad_input(call, message):
     with pytest.raises(AnsibleFilterError, match=r'^printfleet\.mve\.') as err:
@@ -459,7 +517,6 @@ def _ansible(tmp_path, expression, extra_vars):
     return json.loads(body)['msg']
 
 
-@pytest.mark.skipif(not os.path.exists(ANSIBLE), reason='the ansible CLI is not installed beside this python')
 def test_filters_through_ansible(tmp_path):
     msg = _ansible(tmp_path, "{'lines': printers | printfleet.mve.printer_lines, "
                              "'policy': query('printfleet.mve.mve_flows', features={'printer_protocols': ['snmp']}, "
