@@ -73,6 +73,15 @@ class ActionModule(ActionBase):
                         'msg': 'the port probe step did not run on the Windows host: %s' % exc.message}
             results = windows_probe.results(normalized, value, accepts, params['timeout'], params['retries'],
                                             params['validate_certs'])
+            # SNMPv3 targets with a user: their authenticated GETs, all in one more round trip.
+            followup, pending = windows_probe.v3_followup(normalized, results, params['timeout'], params['retries'],
+                                                          params['concurrency'])
+            if followup:
+                try:
+                    value = transport.run(windows_probe.SCRIPT, followup)
+                except windows_transport.WindowsStepError as exc:
+                    value = {'results': [{'id': i, 'outcome': 'error', 'error': exc.message} for i in pending]}
+                windows_probe.apply_v3_followup(normalized, results, value, pending)
         elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
         out = {'changed': False, 'results': results, 'summary': port_probe.summarize(results, elapsed_ms),
                'vantage': 'windows', 'round_trips': transport.round_trips}

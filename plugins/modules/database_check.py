@@ -67,12 +67,14 @@ options:
       - Only for O(engine=sqlserver). The SQL Server Browser (UDP 1434) is not asked, so give the instance's port.
     type: str
 notes:
-  - Today the check runs on the host the task runs on (the controller or a Linux host). The protocol exchanges
-    (TDS PRELOGIN and Firebird C(op_connect)) are written as driver-independent conversations, so that a later
-    release can run the same code from the Windows MVE server through a remote driver.
-  - The logins use maintained drivers that open their own sockets (python-tds for SQL Server, firebirdsql for
-    Firebird), so they run only from the controller or a Linux host, not through the planned Windows remote
-    driver.
+  - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    same conversation on the controller and each batch of socket work on the Windows host through one
+    PowerShell step; the result adds RV(vantage) and RV(round_trips).
+  - The logins use maintained drivers on the controller or a Linux host (python-tds for SQL Server, firebirdsql
+    for Firebird). From a Windows host the SQL Server login runs there through .NET's own SqlClient; a Firebird
+    login cannot (no Firebird client on Windows Server), so RV(steps) says V(controller) and RV(ok) is false
+    until it ran from there (the P(printfleet.mve.mve_dependencies#role) role does that).
   - For SQL Server, TLS lives inside TDS; the check reports the encryption mode the PRELOGIN reply announces
     and returns no TLS certificate facts (no C(tls) key). O(ca_path) and O(validate_certs) are passed to python-tds for the login.
   - Firebird wire encryption is not TLS; O(validate_certs) and O(ca_path) do not apply to it.

@@ -89,9 +89,10 @@ options:
     type: bool
     default: false
 notes:
-  - Today the check runs where the task runs, from the controller or a Linux host (use C(delegate_to)).
-    The Windows vantage point (the MVE server itself, over WinRM or PSRP) will reuse the same conversation
-    through a remote driver planned in a later release.
+  - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    same conversation on the controller and each batch of socket work on the Windows host through one
+    PowerShell step; the result adds RV(vantage) and RV(round_trips).
   - A principal that gets an C(AS-REP) needs no pre-authentication, so anyone can ask for ticket material
     encrypted with its key and attack it offline ("AS-REP roasting"). The module never returns that
     encrypted part, nor the salts the KDC sends; it reports the fact in RV(principal_state=known).

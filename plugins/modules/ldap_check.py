@@ -78,9 +78,10 @@ options:
     type: str
     default: (objectClass=*)
 notes:
-  - The check runs where the task runs, today from the controller or a Linux host. The Windows vantage point
-    (the MVE server itself, over WinRM or PSRP) reuses the same LDAP conversation through a remote driver
-    planned for a later release.
+  - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    same conversation on the controller and each batch of socket work on the Windows host through one
+    PowerShell step; the result adds RV(vantage) and RV(round_trips).
   - The password is sent only in the bind request, after StartTLS or inside LDAPS when O(encryption) asks for
     TLS; it never appears in the results.
   - Only simple binds are tried, as MVE's simple LDAP authentication does; SASL mechanisms are reported in

@@ -488,7 +488,9 @@ vantage:
   type: str
   sample: windows
 round_trips:
-  description: PowerShell round trips to the Windows host (1 for the whole target list, 0 when there is none).
+  description:
+    - PowerShell round trips to the Windows host (1 for the whole target list, 0 when there is none, 2 when
+      SNMPv3 targets with a user need their authenticated GETs after the engine discovery).
   returned: when the task's host is a Windows host
   type: int
   sample: 1

@@ -81,11 +81,10 @@ options:
       - Subject of the test message. Defaults to C(printfleet.mve SMTP check from) and O(helo_name).
     type: str
 notes:
-  - What runs where. Today the check runs on the host that executes the task, the controller or a Linux
-    host (for example one on the MVE server's network, with C(delegate_to)). The protocol itself is one
-    conversation (printfleet.mve's module_utils C(smtp_wire)) that only yields I/O actions; a later release adds
-    a remote driver that replays those actions on the Windows MVE server through a thin PowerShell step, so
-    the same code will check from the MVE server itself without installing Python there.
+  - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    same conversation on the controller and each batch of socket work on the Windows host through one
+    PowerShell step; the result adds RV(vantage) and RV(round_trips).
   - Without O(ca_path) the certificate is verified against the trust store of the host running the check,
     which may differ from the Java trust store MVE uses.
   - A server that does not offer AUTH when credentials are given fails the check, since the credentials

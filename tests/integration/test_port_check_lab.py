@@ -338,16 +338,11 @@ def test_site_yml_snmp_v3_and_strict_fail_on(lab, collection_installed, tmp_path
         snmp = [r for r in data['results'] if r['probe'] == 'snmp']
         assert len(snmp) == len(lab['printers']), host
         for r in snmp:
-            assert r['state'] == 'open', (host, r)
-            if host == 'mve01':
-                assert r['snmp']['authenticated'] is True, r
-            else:
-                # From Windows the engine discovery answers; the authenticated GET is not made there yet (it
-                # needs USM messages built on the controller), and the result says so rather than guessing.
-                assert r['snmp']['authenticated'] is None, r
-                assert 'is not made from a Windows host' in r['reason'], r
+            assert r['state'] == 'open' and r['snmp']['authenticated'] is True, (host, r)
         # NPAP, XMLNT, LST: silent; the KDC ignores the empty datagram of the UDP probe.
         assert data['summary']['open_or_filtered'] == 3 * len(lab['printers']) + 1, host
+        # From Windows: the discovery with the whole fleet, then every authenticated GET in one more round trip.
+        assert data['round_trips'] == (2 if host == 'mvewin01' else None), host
 
 
 def test_role_fails_with_summary_on_filtered_port(lab, remote_site, collection_installed, tmp_path):

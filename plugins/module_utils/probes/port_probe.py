@@ -737,11 +737,18 @@ async def _probe_udp(ctx, t, family, addr):
 async def _snmp_v3_get(ctx, t, addr, discovery, result):
     """After the engine discovery answered: the authenticated GET of sysDescr.0 (pysnmp's USM), into ``result``."""
     params = t['snmp']
-    facts = result['snmp']
     get = await snmp_wire.snmpv3_get(
         addr[0], addr[1], params['username'], auth_protocol=params['auth_protocol'], auth_key=params['auth_key'],
         priv_protocol=params['priv_protocol'], priv_key=params['priv_key'], context=params['context'],
         timeout=ctx.timeout, retries=ctx.retries)
+    apply_v3_get(t, discovery, result, get)
+
+
+def apply_v3_get(t, discovery, result, get):
+    """The authenticated GET's outcome (``get``: snmp.snmpv3_get's result shape) into ``result``, whichever
+    vantage point made it (this engine through pysnmp's hlapi, the Windows path through protocols/snmp_usm)."""
+    params = t['snmp']
+    facts = result['snmp']
     facts['sys_descr'] = snmp_wire.sys_descr(get['varbinds'])
     facts['varbinds'] = [list(vb) for vb in get['varbinds']]
     facts['error_kind'] = get['error_kind']

@@ -8,9 +8,13 @@ the whole target list in one round trip. Everything else happens here, on the co
 engine's own functions (probes/port_probe.py): the probe bytes (``udp_request``: SNMP GET, SNMPv3 engine
 discovery, mDNS legacy unicast query, an empty datagram), the acceptance of a reply (the same parsers), and the
 verdicts (``tcp_verdict``, ``tls_verdict``, ``udp_verdict``), so a target gets the same state, reason and facts
-from either vantage point. From Windows, an SNMPv3 target with a user gets the engine discovery only (the
-authenticated GET needs pysnmp's USM, which runs on Linux vantage points): its ``snmp.authenticated`` is null
-and the reason says so.
+from either vantage point.
+
+An SNMPv3 target with a user takes a second round trip, for all such targets at once: the first carries the
+engine discovery, whose reply gives each agent's engine id, boots and time; with them the controller builds
+each authenticated (and encrypted) GET (protocols/snmp_usm.py: pysnmp's USM services, no engine), the step sends
+them, and the controller checks the digests, decrypts and applies the outcome as the Linux engine does
+(``port_probe.apply_v3_get``). So the whole target list takes at most two round trips.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +27,7 @@ import random
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_probe
+from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp_usm
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import relay
 
 SCRIPT = 'port_probe'
@@ -123,11 +128,56 @@ def results(targets, value, accepts, timeout, retries, validate_certs=True):
             udp = ('silence', None)
         else:
             udp = ('error', _oserror(outcome))
-        result = port_probe.udp_verdict(settings, t, udp[0], udp[1], rtt, ignored)
-        snmp = t.get('snmp') or {}
-        if snmp.get('version') == '3' and snmp.get('username') and result['state'] == 'open':
-            result['reason'] += (' The authenticated GET as user %s is not made from a Windows host (it needs '
-                                 'pysnmp\'s USM): run this target from a Linux host or the controller to test the '
-                                 'credentials.' % snmp['username'])
-        out.append(result)
+        out.append(port_probe.udp_verdict(settings, t, udp[0], udp[1], rtt, ignored))
     return out
+
+
+def _v3_accept(user, msg_id):
+    def accept(data):
+        try:
+            return snmp_usm.parse_get_reply(data, user, msg_id)
+        except snmp_usm.UsmError as exc:   # ours, but not trustworthy: a verdict, not an unrelated datagram
+            return dict(snmp_usm.empty_result(), error_kind='other', error=str(exc))
+    return accept
+
+
+def v3_followup(targets, first_results, timeout, retries, concurrency, seed=None):
+    """(payload, pending) of the second round trip: the authenticated GET of every SNMPv3 target with a user whose
+    engine discovery answered, or (None, {}) when there is none. ``pending``: target index -> accept(data)."""
+    ids = _Ids(seed)
+    entries, pending = [], {}
+    for index, (t, result) in enumerate(zip(targets, first_results)):
+        params = t.get('snmp') or {}
+        facts = result.get('snmp') or {}
+        if t['transport'] != 'udp' or params.get('version') != '3' or not params.get('username') \
+                or not facts.get('engine_id'):
+            continue
+        user = snmp_usm.UsmUser(facts['engine_id'], params['username'], params.get('auth_protocol'),
+                                params.get('auth_key'), params.get('priv_protocol'), params.get('priv_key'))
+        msg_id = ids()
+        data = snmp_usm.build_get(user, msg_id, ids(), facts['engine_boots'], facts['engine_time'],
+                                  context=params.get('context'))
+        entries.append({'id': index, 'host': t['host'], 'port': t['port'], 'transport': 'udp',
+                        'payload': base64.b64encode(data).decode('ascii')})
+        pending[index] = _v3_accept(user, msg_id)
+    if not entries:
+        return None, {}
+    return ({'targets': entries, 'timeout_ms': int(float(timeout) * 1000), 'retries': int(retries),
+             'concurrency': max(1, min(int(concurrency), len(entries))), 'ca_pem': None}, pending)
+
+
+def apply_v3_followup(targets, first_results, value, pending):
+    """The second round trip's replies into the first round's results (in place; returns them)."""
+    outcomes = dict((o.get('id'), o) for o in (value or {}).get('results') or [] if isinstance(o, dict))
+    for index, accept in pending.items():
+        outcome = outcomes.get(index) or {}
+        get = None
+        if outcome.get('outcome') == 'reply':
+            get, _ignored = port_probe.accept_first([base64.b64decode(d) for d in outcome.get('datagrams') or []],
+                                                    accept)
+        if get is None:
+            get = snmp_usm.timed_out() if outcome.get('outcome') in ('silence', 'reply') else dict(
+                snmp_usm.empty_result(), error_kind='other',
+                error='the authenticated GET did not run: %s' % (outcome.get('error') or 'no result from the host'))
+        port_probe.apply_v3_get(targets[index], first_results[index]['snmp'], first_results[index], get)
+    return first_results

@@ -79,12 +79,54 @@ def test_bad_target_fails_before_any_round_trip():
     assert 'port' in out['msg']
 
 
-def test_snmpv3_user_from_windows_says_the_get_needs_linux(snmpd):
+def _v3_target(agent, user, auth_key=None, priv_key=None):
+    dummy_a, dummy_p, auth, priv, level = agent.users[user]
+    target = {'host': agent.host, 'port': agent.port, 'transport': 'udp', 'probe': 'snmp', 'version': '3',
+              'username': user, 'auth_protocol': auth, 'auth_key': auth_key or agent.auth_key}
+    if priv:
+        target.update(priv_protocol=priv, priv_key=priv_key or agent.priv_key)
+    return target
+
+
+def v3_comparable(result):
+    """A result without what differs by vantage point or by the moment: the RTT, the agent's engine time, and
+    the words in brackets after an SNMPv3 error (pysnmp's indication text on Linux, the Report's counter from
+    Windows)."""
+    out = comparable(result)
+    snmp = dict(out['snmp'], engine_time=None)
+    if snmp.get('error'):
+        snmp['error'] = snmp['error'].split(' [')[0]
+        out['reason'] = out['reason'].split(' [')[0]
+    out['snmp'] = snmp
+    return out
+
+
+@pytest.mark.parametrize('transport', ['winrm', 'psrp'])
+def test_snmpv3_credentials_from_windows_as_from_linux(transport, printer_snmpd):
+    """Every USM combination of the printer agent (SHA-1..SHA-512, MD5, DES, AES-128/192/256, authNoPriv), a
+    wrong auth key and an unknown user: the authenticated GETs all go in one second round trip, and the
+    verdicts equal the Linux engine's (pysnmp's hlapi)."""
+    targets = [_v3_target(printer_snmpd, user) for user in sorted(printer_snmpd.users)]
+    targets.append(_v3_target(printer_snmpd, 'sha1aes', auth_key='wrong-auth-key'))
+    unknown = _v3_target(printer_snmpd, 'sha1aes')
+    unknown['username'] = 'nobody'
+    targets.append(unknown)
+    args = {'targets': targets, 'timeout': 1.0, 'retries': 1}
+    linux = port_probe.run_checks(copy.deepcopy(targets), timeout=1.0, retries=1)
+    out, host = windows_run(args, transport)
+    assert 'failed' not in out, out
+    assert out['round_trips'] == 2 and [entry[1] for entry in host.log] == ['port_probe', 'port_probe']
+    assert [r['snmp']['authenticated'] for r in out['results']] == [True] * len(printer_snmpd.users) + [False, False]
+    assert [r['snmp']['error_kind'] for r in out['results'][-2:]] == ['authentication', 'unknown_user']
+    assert [v3_comparable(r) for r in out['results']] == [v3_comparable(r) for r in linux]
+    assert all(r['snmp']['sys_descr'] for r in out['results'][:-2])
+    assert printer_snmpd.auth_key not in str(out) and printer_snmpd.priv_key not in str(out)
+    # The payloads carry datagrams (digests, ciphertext), never the keys.
+    for entry in host.log:
+        assert printer_snmpd.auth_key not in str(entry[2]) and printer_snmpd.priv_key not in str(entry[2])
+
+
+def test_snmpv2c_only_fleet_takes_one_round_trip(snmpd):
     out, host = windows_run({'targets': [{'host': '127.0.0.1', 'port': snmpd.port, 'transport': 'udp',
-                                          'probe': 'snmp', 'version': '3', 'username': 'mve-sha256',
-                                          'auth_protocol': 'sha256', 'auth_key': 'secret-auth-key',
-                                          'priv_protocol': 'aes', 'priv_key': 'secret-priv-key'}]}, 'winrm')
-    result = out['results'][0]
-    assert result['state'] == 'open' and result['snmp']['authenticated'] is None
-    assert 'not made from a Windows host' in result['reason']
-    assert 'secret-auth-key' not in str(out)
+                                          'probe': 'snmp', 'community': 'public'}]}, 'winrm')
+    assert out['round_trips'] == 1 and out['results'][0]['state'] == 'open'
