@@ -68,7 +68,7 @@ options:
     type: str
 notes:
   - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
-    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed; the action plugin runs the
     same conversation on the controller and each batch of socket work on the Windows host through one
     PowerShell step; the result adds RV(vantage) and RV(round_trips).
   - The logins use maintained drivers on the controller or a Linux host (python-tds for SQL Server, firebirdsql

@@ -79,7 +79,7 @@ options:
     default: (objectClass=*)
 notes:
   - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
-    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed: the action plugin runs the
+    server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed; the action plugin runs the
     same conversation on the controller and each batch of socket work on the Windows host through one
     PowerShell step; the result adds RV(vantage) and RV(round_trips).
   - The password is sent only in the bind request, after StartTLS or inside LDAPS when O(encryption) asks for

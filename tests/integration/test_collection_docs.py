@@ -63,3 +63,15 @@ def test_role_argument_spec_renders(role):
     for name, option in spec['options'].items():
         assert option.get('description'), '%s.%s has no description' % (role, name)
         assert option.get('type'), '%s.%s has no type' % (role, name)
+
+
+def _filters():
+    return sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, 'plugins', 'filter')) if f.endswith('.yml'))
+
+
+@pytest.mark.parametrize('name', _filters())
+def test_ansible_doc_renders_filters(name):
+    proc = _ansible_doc('-t', 'filter', '--json', 'printfleet.mve.' + name)
+    doc = json.loads(proc.stdout)['printfleet.mve.' + name]
+    assert doc['doc']['short_description'] and doc['doc']['options']['_input']
+    assert doc['examples'].strip() and doc['return']

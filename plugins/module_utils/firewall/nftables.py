@@ -145,13 +145,14 @@ def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANA
 
 # ---- parse -----------------------------------------------------------------------------------------------
 
+def _set_items(right):
+    """The elements of a match's right-hand side: an anonymous set's items, or the one value."""
+    return right['set'] if isinstance(right, dict) and 'set' in right else [right]
+
+
 def _addr_values(right):
-    if isinstance(right, dict) and 'set' in right:
-        items = right['set']
-    else:
-        items = [right]
     out = []
-    for item in items:
+    for item in _set_items(right):
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, dict) and 'prefix' in item:
@@ -164,12 +165,8 @@ def _addr_values(right):
 
 
 def _port_values(right):
-    if isinstance(right, dict) and 'set' in right:
-        items = right['set']
-    else:
-        items = [right]
     out = []
-    for item in items:
+    for item in _set_items(right):
         if isinstance(item, int):
             out.append(item)
         elif isinstance(item, dict) and 'range' in item:

@@ -280,12 +280,9 @@ class SnmpClient(object):
     async def _do_open(self):
         loop = asyncio.get_running_loop()
         family, addr = await _resolve(loop, self.host, self.port)
-        sock = socket.socket(family, socket.SOCK_DGRAM)
-        sock.setblocking(False)
         try:
-            sock.connect(addr)
+            sock = conversation.connected_udp_socket(family, addr)
         except OSError as exc:
-            sock.close()
             raise SnmpError('unreachable', 'cannot reach %s:%d: %s' % (self.host, self.port, exc))
         self._sock = sock
         self._transport, self._proto = await loop.create_datagram_endpoint(_Protocol, sock=sock)
@@ -540,9 +537,7 @@ async def _resolve(loop, host, port):
     literal = conversation.literal_sockaddr(host, port)
     if literal is not None:
         return literal
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-    infos = sorted(infos, key=lambda info: 0 if info[0] == socket.AF_INET else 1)
-    return infos[0][0], infos[0][4]
+    return conversation.pick_address(await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM), port)
 
 
 def new_engine():

@@ -379,11 +379,7 @@ class _Context(object):
         if key not in self._resolved:
             socktype = socket.SOCK_STREAM if transport == 'tcp' else socket.SOCK_DGRAM
             self._resolved[key] = asyncio.ensure_future(self.loop.getaddrinfo(host, None, type=socktype))
-        infos = await asyncio.shield(self._resolved[key])
-        # Prefer IPv4 when a name has both, like most management tools; IPv6-only names still work.
-        infos = sorted(infos, key=lambda info: 0 if info[0] == socket.AF_INET else 1)
-        family, sockaddr = infos[0][0], infos[0][4]
-        return family, (sockaddr[0], port) + tuple(sockaddr[2:])
+        return conversation.pick_address(await asyncio.shield(self._resolved[key]), port)
 
 
 def verifying_context(ca_path=None):
@@ -560,12 +556,9 @@ async def _udp_exchange(ctx, family, addr, payload, accept):
     Returns (kind, value, rtt, ignored) with kind 'reply' (value = facts),
     'error' (value = OSError) or 'silence'.
     """
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    sock.setblocking(False)
     try:
-        sock.connect(addr)
+        sock = conversation.connected_udp_socket(family, addr)
     except OSError as exc:
-        sock.close()
         return 'error', exc, None, 0
     transport, proto = await ctx.loop.create_datagram_endpoint(lambda: _UdpProtocol(ctx.loop, accept), sock=sock)
     try:

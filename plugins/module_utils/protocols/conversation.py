@@ -184,6 +184,27 @@ def literal_sockaddr(host, port):
     return socket.AF_INET, (host, port)
 
 
+def pick_address(infos, port):
+    """(family, sockaddr) of getaddrinfo's answer for ``port``: IPv4 first when a name has both, like most
+    management tools (IPv6-only names still work)."""
+    infos = sorted(infos, key=lambda info: 0 if info[0] == socket.AF_INET else 1)
+    family, sockaddr = infos[0][0], infos[0][4]
+    return family, (sockaddr[0], port) + tuple(sockaddr[2:])
+
+
+def connected_udp_socket(family, addr):
+    """A non-blocking UDP socket connected to ``addr`` (so that ICMP port unreachable comes back as an error on
+    it). Raises the OSError of the connect, with the socket closed."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    try:
+        sock.connect(addr)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def preview(data, limit=16):
     """A short printable view of unexpected bytes for a reason sentence: hex, then the ASCII-ish text."""
     data = bytes(data or b'')[:limit]

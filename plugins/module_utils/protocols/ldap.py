@@ -483,6 +483,17 @@ def _check_reply(data, message_id):
     return reply
 
 
+def _tls_handshake(facts, params, what):
+    """The TLS step of the conversation (LDAPS, or after StartTLS): the facts into ``facts['tls']``; returns
+    None, or the reason sentence when the handshake failed."""
+    try:
+        facts['tls'] = yield cv.StartTls(params['server_name'])
+    except cv.TlsFailed as exc:
+        facts['tls'] = exc.facts or _no_cert_facts(str(exc))
+        return '%s failed: %s.' % (what, exc)
+    return None
+
+
 def ldap_conversation(params):
     """The ldap_check conversation. ``params``: the output of validate() (host, port, encryption, bind_dn,
     bind_password, search_base, search_scope, search_filter, server_name).
@@ -508,11 +519,9 @@ def ldap_conversation(params):
     try:
         if encryption == 'ldaps':
             stage = 'the TLS handshake'
-            try:
-                facts['tls'] = yield cv.StartTls(params['server_name'])
-            except cv.TlsFailed as exc:
-                facts['tls'] = exc.facts or _no_cert_facts(str(exc))
-                return _fail(facts, 'The LDAPS TLS handshake with %s failed: %s.' % (where, exc))
+            failure = yield from _tls_handshake(facts, params, 'The LDAPS TLS handshake with %s' % where)
+            if failure:
+                return _fail(facts, failure)
         elif encryption == 'starttls':
             stage = 'the StartTLS request'
             message_id = ids.next()
@@ -528,11 +537,9 @@ def ldap_conversation(params):
                                 ': %s' % reply['diagnostic'] if reply['diagnostic'] else ''))
             facts['starttls_supported'] = True
             stage = 'the TLS handshake after StartTLS'
-            try:
-                facts['tls'] = yield cv.StartTls(params['server_name'])
-            except cv.TlsFailed as exc:
-                facts['tls'] = exc.facts or _no_cert_facts(str(exc))
-                return _fail(facts, 'The TLS handshake after StartTLS with %s failed: %s.' % (where, exc))
+            failure = yield from _tls_handshake(facts, params, 'The TLS handshake after StartTLS with %s' % where)
+            if failure:
+                return _fail(facts, failure)
 
         stage = 'the RootDSE search'
         entries, done = yield from _search(ids, '', 'base', '(objectClass=*)', ROOT_DSE_ATTRIBUTES, 0)
