@@ -200,6 +200,21 @@ def firewall_verify_targets(flows, host, blocked_port=None, enforce=False):
     return targets
 
 
+def printer_web_credentials(hosts, hostvars):
+    """Printer address -> {username, password} of its web server, for the inventory hosts that carry
+    ``mve_printer_https_password`` (and optionally ``mve_printer_https_username``)."""
+    hosts = _sequence('printer_web_credentials', hosts, 'the input (inventory host names)')
+    out = {}
+    for name in hosts:
+        hv = hostvars[name]
+        if 'mve_printer_https_password' not in hv:
+            continue
+        address = hv['ansible_host'] if 'ansible_host' in hv else name
+        out[address] = {'username': hv['mve_printer_https_username'] if 'mve_printer_https_username' in hv else '',
+                        'password': hv['mve_printer_https_password']}
+    return out
+
+
 def database_login_from(result, login_result, where='controller'):
     """database_check's result from a Windows host whose login had to run elsewhere, completed with that login."""
     result = _mapping('database_login_from', result, 'the input (database_check result from the MVE server)')
@@ -223,4 +238,5 @@ class FilterModule(object):
             'result_details': result_details,
             'firewall_verify_targets': firewall_verify_targets,
             'database_login_from': database_login_from,
+            'printer_web_credentials': printer_web_credentials,
         }

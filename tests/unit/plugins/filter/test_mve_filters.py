@@ -40,7 +40,7 @@ def flow(flow_id, transport, port, advisory=False, **extra):
 def test_filter_module_lists_every_filter():
     assert FILTERS == ['database_login_from', 'dependency_failure_summary', 'dependency_lines', 'dependency_verdicts',
                        'firewall_verify_targets', 'port_check_table', 'port_failure_summary', 'port_policy',
-                       'printer_lines', 'result_details']
+                       'printer_lines', 'printer_web_credentials', 'result_details']
     for name, func in f.FilterModule().filters().items():
         assert func is getattr(f, name)
 
@@ -462,6 +462,23 @@ def test_database_login_from_leaves_other_results_alone(result, login):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# printer_web_credentials
+# ---------------------------------------------------------------------------------------------------------
+
+def test_printer_web_credentials():
+    hostvars = {
+        'p1': {'ansible_host': '10.0.0.5', 'mve_printer_https_username': 'admin', 'mve_printer_https_password': 's'},
+        'p2': {'ansible_host': '10.0.0.6'},
+        'p3': {'mve_printer_https_password': 'pin-only'},
+    }
+    assert f.printer_web_credentials(['p1', 'p2', 'p3'], hostvars) == {
+        '10.0.0.5': {'username': 'admin', 'password': 's'},
+        'p3': {'username': '', 'password': 'pin-only'},
+    }
+    assert f.printer_web_credentials([], hostvars) == {}
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------------------------------------
 
@@ -479,6 +496,8 @@ def test_database_login_from_leaves_other_results_alone(result, login):
     pytest.param(lambda: f.result_details([MAIL_OK]), 'result_details: the input', id='details-list'),
     pytest.param(lambda: f.firewall_verify_targets('tcp/443', 'h'), 'firewall_verify_targets: the input',
                  id='targets-str'),
+    pytest.param(lambda: f.printer_web_credentials('p1', {}), 'printer_web_credentials: the input',
+                 id='credentials-str'),
     pytest.param(lambda: f.database_login_from({'ok': True}, 'ok'), 'login_result (database_check result from '
                  'controller) must be a dict', id='login-from-str'),
 ])
