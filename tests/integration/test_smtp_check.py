@@ -19,6 +19,7 @@ import pytest
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import smtp as smtp_wire
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import smtp as smtp_check
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
 from labtools import BIN, COLLECTIONS, ROOT, ansible_env
 from smtp_servers import (HOST, PASSWORD, REFUSED_RECIPIENT, USER, SmtpLab, binary_then_close, garbage_ehlo,
@@ -44,7 +45,7 @@ def check(server, pki=None, **kw):
                   username=None, password=None, helo_name='mve01.printfleet.test', mail_from=None, send_to=None,
                   subject=None)
     params.update(kw)
-    params = smtp_wire.validate_params(params)
+    params = smtp_check.validate_params(params)
     out = dependency_check.run(smtp_wire.smtp_conversation(params), params)
     assert set(tls_facts.TLS_FACT_KEYS) <= set(out['tls'] or tls_facts.TLS_FACT_KEYS)
     assert isinstance(out['reason'], str) and out['reason'].endswith('.')

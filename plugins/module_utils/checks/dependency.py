@@ -56,11 +56,8 @@ def validate_common(params):
         raise CheckInputError('timeout', 'must be a number of seconds above 0, got %r' % (params['timeout'],))
 
 
-def result(ok, reason, **facts):
-    """A check result. ``facts`` are the protocol's own keys (and ``tls`` when TLS was used)."""
-    out = {'ok': bool(ok), 'reason': reason}
-    out.update(facts)
-    return out
+# A check result: what every conversation returns (protocols/conversation.py).
+result = conversation.result
 
 
 def run(conv, params):

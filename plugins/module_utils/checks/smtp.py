@@ -31,9 +31,54 @@ def prepare(params, check_mode=False, local_fqdn=None):
     params = dict(params)
     if not params.get('helo_name'):
         params['helo_name'] = smtp_wire.default_helo_name(local_fqdn or socket.getfqdn())
-    params = smtp_wire.validate_params(params)
+    params = validate_params(params)
     # Check mode proves sender and recipients but stops before DATA: nothing is sent.
     params['dry_run'] = bool(check_mode)
     if params['encryption'] != 'none':
         conversation.client_context(params['validate_certs'], params.get('ca_path'))
     return smtp_wire.smtp_conversation(params), params
+
+
+def validate_address(field, value):
+    if not smtp_wire.is_mailbox(value):
+        raise dependency_check.CheckInputError(
+            field, 'must be an e-mail address like user@example.com (no spaces or angle brackets), got %r' % (value,))
+    return value
+
+
+def validate_params(params):
+    """Check the module input and fill defaults; returns a new dict. Raises CheckInputError (before any I/O)."""
+    p = dict(params)
+    dependency_check.validate_common(p)
+    encryption = p.get('encryption') or 'starttls'
+    if encryption not in smtp_wire.ENCRYPTIONS:
+        raise dependency_check.CheckInputError('encryption', 'got %r, expected one of: %s'
+                                               % (encryption, ', '.join(smtp_wire.ENCRYPTIONS)))
+    p['encryption'] = encryption
+    p['port'] = dependency_check.resolve_port(p.get('port'), smtp_wire.FLOW_IDS[encryption])
+    p.setdefault('timeout', 5.0)
+    helo_name = p.get('helo_name') or 'localhost'
+    if not smtp_wire.is_helo_name(helo_name):
+        raise dependency_check.CheckInputError(
+            'helo_name', 'must be a domain name (mail.example.com) or an address literal ([192.0.2.1]), got %r'
+            % (helo_name,))
+    p['helo_name'] = helo_name
+    username, password = p.get('username'), p.get('password')
+    if username is not None and username == '':
+        raise dependency_check.CheckInputError('username', 'must not be empty when given')
+    if (username is None) != (password is None):
+        raise dependency_check.CheckInputError(
+            'username and password', 'give both to authenticate, or neither to skip authentication')
+    send_to = p.get('send_to') or []
+    if isinstance(send_to, str):
+        send_to = [send_to]
+    p['send_to'] = [validate_address('send_to', a) for a in send_to]
+    if p['send_to'] and not p.get('mail_from'):
+        raise dependency_check.CheckInputError('mail_from', 'required when send_to is given (the envelope sender)')
+    if p.get('mail_from'):
+        validate_address('mail_from', p['mail_from'])
+    subject = p.get('subject') or 'printfleet.mve SMTP check from %s' % helo_name
+    if not smtp_wire.is_one_line(subject):
+        raise dependency_check.CheckInputError('subject', 'must be one line (no CR, LF or NUL)')
+    p['subject'] = subject
+    return p

@@ -173,6 +173,14 @@ class Now(Action):
     __slots__ = ()
 
 
+def result(ok, reason, **facts):
+    """What a conversation returns: ``ok`` (bool), ``reason`` (one readable sentence) and the protocol's facts
+    (``tls`` when TLS was used)."""
+    out = {'ok': bool(ok), 'reason': reason}
+    out.update(facts)
+    return out
+
+
 def literal_sockaddr(host, port):
     """(family, sockaddr) when ``host`` is an IP literal (no resolver needed), else None."""
     try:

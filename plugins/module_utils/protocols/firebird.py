@@ -36,7 +36,6 @@ import struct
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
-from ansible_collections.printfleet.mve.plugins.module_utils.checks.dependency import result
 
 try:
     from firebirdsql.fberrmsgs import messages as _GDS_MESSAGES
@@ -320,7 +319,7 @@ def classify_attach_error(gds_codes, message):
 
 # ------------------------------------------------------------------------------------- conversation
 def _fail(params, reason, wire=None, **facts):
-    return result(False, reason, engine='firebird', host=params['host'], port=params['port'], wire=wire, **facts)
+    return conv.result(False, reason, engine='firebird', host=params['host'], port=params['port'], wire=wire, **facts)
 
 
 def firebird_connect_conversation(params):
@@ -380,4 +379,4 @@ def firebird_connect_conversation(params):
         text = 'Firebird on %s accepted the connection (%s): wire protocol %s, architecture %s%s.' % (
             where, reply['op'], reply['protocol_version'], reply['architecture'],
             ', authentication plugin %s' % reply['auth_plugin'] if reply['auth_plugin'] else '')
-    return result(True, text, engine='firebird', host=host, port=port, wire=wire)
+    return conv.result(True, text, engine='firebird', host=host, port=port, wire=wire)

@@ -726,7 +726,7 @@ def apply_reply(facts, data, realm, sent_at, received_at):
 def kerberos_conversation(params, clock=time.time, nonce=None):
     """The kerberos_check conversation. ``params``: host, port (resolved), realm, principal, transport,
     max_skew, require_principal. ``clock`` gives this host's POSIX time (a remote driver would read the
-    target's clock). Returns the check result (dependency_check.result shape, without elapsed_ms)."""
+    target's clock). Returns the check result (conversation.result shape, without elapsed_ms)."""
     realm = validate_realm(params['realm'])
     principal = params.get('principal') or DEFAULT_PRINCIPAL
     components = split_principal(principal, realm)

@@ -31,12 +31,11 @@ from email import policy as email_policy
 from email import utils as email_utils
 from email.message import EmailMessage
 
-from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts as tls_facts_mod
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols.conversation import (
     Close, Connect, ConnectFailed, ConversationError, FramingError, PeerClosed, ReceiveTimeout, Recv, Send,
-    StartTls, TlsFailed)
+    StartTls, TlsFailed, result)
 
 ENCRYPTIONS = ('none', 'ssl', 'starttls')
 # Port matrix flow of each encryption: the default port comes from there, never from this file.
@@ -282,49 +281,19 @@ def default_helo_name(fqdn):
     return fqdn if fqdn and _DOMAIN.match(fqdn) else 'localhost'
 
 
-def validate_address(field, value):
-    if not isinstance(value, str) or not _ADDRESS.match(value):
-        raise dependency_check.CheckInputError(
-            field, 'must be an e-mail address like user@example.com (no spaces or angle brackets), got %r' % (value,))
-    return value
+def is_mailbox(value):
+    """True for an e-mail address as the envelope carries it (user@example.com: no spaces or angle brackets)."""
+    return isinstance(value, str) and bool(_ADDRESS.match(value))
 
 
-def validate_params(params):
-    """Check the module input and fill defaults; returns a new dict. Raises CheckInputError (before any I/O)."""
-    p = dict(params)
-    dependency_check.validate_common(p)
-    encryption = p.get('encryption') or 'starttls'
-    if encryption not in ENCRYPTIONS:
-        raise dependency_check.CheckInputError('encryption', 'got %r, expected one of: %s'
-                                               % (encryption, ', '.join(ENCRYPTIONS)))
-    p['encryption'] = encryption
-    p['port'] = dependency_check.resolve_port(p.get('port'), FLOW_IDS[encryption])
-    p.setdefault('timeout', 5.0)
-    helo_name = p.get('helo_name') or 'localhost'
-    if not (_DOMAIN.match(helo_name) or _ADDRESS_LITERAL.match(helo_name)):
-        raise dependency_check.CheckInputError(
-            'helo_name', 'must be a domain name (mail.example.com) or an address literal ([192.0.2.1]), got %r'
-            % (helo_name,))
-    p['helo_name'] = helo_name
-    username, password = p.get('username'), p.get('password')
-    if username is not None and username == '':
-        raise dependency_check.CheckInputError('username', 'must not be empty when given')
-    if (username is None) != (password is None):
-        raise dependency_check.CheckInputError(
-            'username and password', 'give both to authenticate, or neither to skip authentication')
-    send_to = p.get('send_to') or []
-    if isinstance(send_to, str):
-        send_to = [send_to]
-    p['send_to'] = [validate_address('send_to', a) for a in send_to]
-    if p['send_to'] and not p.get('mail_from'):
-        raise dependency_check.CheckInputError('mail_from', 'required when send_to is given (the envelope sender)')
-    if p.get('mail_from'):
-        validate_address('mail_from', p['mail_from'])
-    subject = p.get('subject') or 'printfleet.mve SMTP check from %s' % helo_name
-    if _FORBIDDEN.search(subject):
-        raise dependency_check.CheckInputError('subject', 'must be one line (no CR, LF or NUL)')
-    p['subject'] = subject
-    return p
+def is_helo_name(value):
+    """True for a name EHLO may carry: a domain name, or an address literal such as [192.0.2.1]."""
+    return bool(_DOMAIN.match(value) or _ADDRESS_LITERAL.match(value))
+
+
+def is_one_line(text):
+    """True when ``text`` has no CR, LF or NUL (a header value, a command argument)."""
+    return not _FORBIDDEN.search(text)
 
 
 # ------------------------------------------------------------------------------------------ conversation
@@ -598,12 +567,12 @@ def _io_reason(exc, stage, p):
 
 
 def smtp_conversation(params):
-    """The SMTP check as a conversation generator; returns dependency_check.result(...).
+    """The SMTP check as a conversation generator; returns conversation.result(...).
 
-    ``params`` are the module's options (see validate_params); ``helo_name`` should already be the local
-    FQDN (the module fills it in; the default here is ``localhost``).
+    ``params``: the smtp_check options as checks/smtp.py's ``validate_params`` returns them (port resolved,
+    ``helo_name`` the local FQDN, ``send_to`` a list, ``subject`` set).
     """
-    p = validate_params(params)
+    p = params
     facts = _initial_facts(p)
     reason = None
     polite = False
@@ -633,6 +602,6 @@ def smtp_conversation(params):
             yield Close()
         except ConversationError:
             pass
-        return dependency_check.result(False, reason, **facts)
+        return result(False, reason, **facts)
     yield Close()
-    return dependency_check.result(True, _summary(p, facts), **facts)
+    return result(True, _summary(p, facts), **facts)

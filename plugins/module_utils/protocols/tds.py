@@ -29,7 +29,6 @@ import struct
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import ProtocolError
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation as conv
-from ansible_collections.printfleet.mve.plugins.module_utils.checks.dependency import result
 
 # Packet types ([MS-TDS] 2.2.3.1.1) and the header's status bit that ends a message.
 PACKET_REPLY = 0x04
@@ -284,7 +283,7 @@ def classify_login_error(number, text):
 
 # ------------------------------------------------------------------------------------- conversation
 def _fail(params, reason, **facts):
-    return result(False, reason, engine='sqlserver', host=params['host'], port=params['port'], prelogin=None, **facts)
+    return conv.result(False, reason, engine='sqlserver', host=params['host'], port=params['port'], prelogin=None, **facts)
 
 
 def tds_prelogin_conversation(params):
@@ -328,8 +327,8 @@ def tds_prelogin_conversation(params):
     yield conv.Close()
     label = '%s %s' % (facts['product'], facts['server_version'])
     if instance and facts['instance_ok'] is False:
-        return result(False, '%s answered on %s, but it is not the instance %s: the server says the instance name does not '
+        return conv.result(False, '%s answered on %s, but it is not the instance %s: the server says the instance name does not '
                              'match (use the port of that instance).' % (label, where, instance),
                       engine='sqlserver', host=host, port=port, prelogin=facts)
-    return result(True, '%s answered the TDS PRELOGIN on %s; encryption: %s.' % (label, where, facts['encryption']),
+    return conv.result(True, '%s answered the TDS PRELOGIN on %s; encryption: %s.' % (label, where, facts['encryption']),
                   engine='sqlserver', host=host, port=port, prelogin=facts)

@@ -18,6 +18,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.protocols import co
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import smtp as w
+from ansible_collections.printfleet.mve.plugins.module_utils.checks import smtp as smtp_check
 
 # ---- replies -----------------------------------------------------------------------------------
 
@@ -222,7 +223,7 @@ def params(**kw):
 
 @pytest.mark.parametrize('encryption, flow', sorted(w.FLOW_IDS.items()))
 def test_default_port_from_matrix(encryption, flow):
-    assert w.validate_params(params(encryption=encryption))['port'] == port_matrix.get_flow(flow)['destination_port']
+    assert smtp_check.validate_params(params(encryption=encryption))['port'] == port_matrix.get_flow(flow)['destination_port']
 
 
 BAD_INPUT = [
@@ -246,7 +247,7 @@ BAD_INPUT = [
 @pytest.mark.parametrize('override, message', BAD_INPUT)
 def test_validate_params_rejects(override, message):
     with pytest.raises(dependency_check.CheckInputError, match=message):
-        w.validate_params(params(**override))
+        smtp_check.validate_params(params(**override))
 
 
 @pytest.mark.parametrize('fqdn, name', [('mve01.corp.example', 'mve01.corp.example'), ('mve01', 'mve01'),
@@ -256,10 +257,10 @@ def test_default_helo_name(fqdn, name):
 
 
 def test_validate_params_defaults():
-    p = w.validate_params(params(send_to='a@example.com', mail_from='m@example.com'))
+    p = smtp_check.validate_params(params(send_to='a@example.com', mail_from='m@example.com'))
     assert p['send_to'] == ['a@example.com']
     assert p['subject'] == 'printfleet.mve SMTP check from mve01.example.com'
-    assert w.validate_params(params(helo_name='[192.0.2.1]'))['helo_name'] == '[192.0.2.1]'
+    assert smtp_check.validate_params(params(helo_name='[192.0.2.1]'))['helo_name'] == '[192.0.2.1]'
 
 
 # ---- the conversation's first actions (what a remote driver must replay) ------------------------
@@ -267,7 +268,7 @@ def test_validate_params_defaults():
 @pytest.mark.parametrize('encryption, first', [
     ('none', ['connect', 'recv']), ('starttls', ['connect', 'recv']), ('ssl', ['connect', 'starttls'])])
 def test_conversation_opens(encryption, first):
-    conv = w.smtp_conversation(params(encryption=encryption, port=2525))
+    conv = w.smtp_conversation(smtp_check.validate_params(params(encryption=encryption, port=2525)))
     actions = [next(conv).as_dict()]
     actions.append(conv.send({'rtt_ms': 0.1, 'peer': '192.0.2.1:2525'}).as_dict())
     assert [a['action'] for a in actions] == first
@@ -311,8 +312,9 @@ RECORDED = [
 
 @pytest.mark.parametrize('name, password, transcript, ok, code', RECORDED, ids=[r[0] for r in RECORDED])
 def test_recorded_conversation_replays(name, password, transcript, ok, code):
-    conv = w.smtp_conversation(params(host='127.0.0.1', port=2525, encryption='none', username='mve-mailer',
-                                      password=password, helo_name='mve01.printfleet.test'))
+    conv = w.smtp_conversation(smtp_check.validate_params(params(
+        host='127.0.0.1', port=2525, encryption='none', username='mve-mailer', password=password,
+        helo_name='mve01.printfleet.test')))
     value = None
     for expected, result in transcript:
         action = conv.send(value)
