@@ -18,7 +18,7 @@ OLDEST_TESTS := tests/unit tests/integration/test_smtp_check.py
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_PRINTERS ?= 3
 APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync shellcheck \
-	slapd ldap-utils krb5-kdc krb5-admin-server krb5-user firebird3.0-server
+	slapd ldap-utils krb5-kdc krb5-admin-server krb5-user firebird3.0-server chromium
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
@@ -84,7 +84,7 @@ $(OLDEST_BIN)/.installed: requirements.txt requirements-test.txt
 	test -x $(OLDEST_BIN)/python || $(PYTHON) -m venv $(OLDEST_VENV)
 	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check -U pip
 	{ grep -v '^ansible-core' requirements.txt; \
-	  grep -viE '^(-r |ansible-lint|molecule|antsibull-changelog)' requirements-test.txt; } > $(OLDEST_VENV)/requirements.txt
+	  grep -viE '^(-r |ansible-lint|molecule|antsibull-changelog|ansible-runner|ansible-builder)' requirements-test.txt; } > $(OLDEST_VENV)/requirements.txt
 	$(OLDEST_BIN)/python -m pip install -q --disable-pip-version-check '$(OLDEST_ANSIBLE_CORE)' -r $(OLDEST_VENV)/requirements.txt
 	touch $@
 

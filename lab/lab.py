@@ -1002,6 +1002,8 @@ def lab_firewall_vars(lab, printers, services):
 
 
 WINDOWS_NAME = 'mvewin01'
+# The SNMP settings site.yml enforces on every lab printer (the printers start with other values).
+LAB_PRINTER_SETTINGS = (('sysContact', 'printer-admins@printfleet.lab'), ('sysLocation', 'printfleet.mve lab'))
 
 
 def lab_windows_firewall_vars(lab, printers, services):
@@ -1081,6 +1083,8 @@ def inventory_doc(lab, printers, remote, python, services=None, features=None):
             'mve_snmp_community': SNMP_COMMUNITY,
             'mve_snmp_write_community': SNMP_WRITE_COMMUNITY,
             'mve_snmp_v3_users': users,
+            # Enforced on every printer by site.yml (mve_printers), checked by compliance.yml.
+            'mve_lab_printer_settings': dict(LAB_PRINTER_SETTINGS),
             'mve_lab_remote_site_available': bool(remote.get('available')),
             'mve_lab_services_available': bool(services),
         },

@@ -18,6 +18,8 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
+from ansible_collections.printfleet.mve.plugins.module_utils.compliance import report as compliance_report_mod
+from ansible_collections.printfleet.mve.plugins.module_utils.compliance import verdicts as compliance
 
 PRINTER_LINE = '%-16s %-8s %-12s %-14s fw %-16s pages %s'
 PRINTER_UNREACHABLE_LINE = '%-16s UNREACHABLE: %s'
@@ -224,6 +226,55 @@ def database_login_from(result, login_result, where='controller'):
     return database_check.with_login_from(result, login_result, where)
 
 
+COMPLIANCE_FORMATS = ('json', 'junit', 'html', 'stats', 'problems')
+
+
+def compliance_verdicts(result, kind, host, error=None, settings=None, facts=None, fail_on=None, tolerated=None):
+    """Compliance verdicts of one kind of check from the result a role registered in check mode."""
+    if kind not in compliance.KINDS:
+        raise AnsibleFilterError('printfleet.mve.compliance_verdicts: kind must be one of %s, got %r'
+                                 % (', '.join(compliance.KINDS), kind))
+    error = error or None
+    if kind == 'firewall':
+        return compliance.firewall(host, _mapping('compliance_verdicts', result, 'the input (mve_firewall result)'),
+                                   error)
+    if kind == 'printer_setting':
+        return compliance.printer_settings(host, _mapping('compliance_verdicts', facts, 'facts'),
+                                           _mapping('compliance_verdicts', result, 'the input (printer_snmp result)'),
+                                           _mapping('compliance_verdicts', settings, 'settings'))
+    if kind == 'printer_port':
+        return compliance.printer_ports(host, _mapping('compliance_verdicts', result,
+                                                       'the input (printer_port_access loop result)'))
+    if kind == 'flow':
+        return compliance.flows(host, _mapping('compliance_verdicts', result, 'the input (port_check result)'),
+                                _sequence('compliance_verdicts', fail_on, 'fail_on'),
+                                _sequence('compliance_verdicts', tolerated, 'tolerated'), error)
+    return compliance.dependencies(host, _sequence('compliance_verdicts', result, 'the input (dependency verdicts)'),
+                                   error)
+
+
+def compliance_report(verdicts, fmt='json', generated=None, run=None):
+    """The compliance report of ``verdicts`` as ``json`` (a dict), ``junit`` (XML text), ``html`` (one page),
+    ``stats`` (the set_stats artifact) or ``problems`` (one line per check that is not compliant)."""
+    verdicts = _sequence('compliance_report', verdicts, 'the input (verdicts)')
+    for v in verdicts:
+        if not isinstance(v, dict) or v.get('verdict') not in compliance.VERDICTS:
+            raise AnsibleFilterError('printfleet.mve.compliance_report: each verdict must be a dict with verdict %s, '
+                                     'got %r' % ('|'.join(compliance.VERDICTS), v))
+    if fmt == 'json':
+        return compliance_report_mod.document(verdicts, generated, run)
+    if fmt == 'junit':
+        return compliance_report_mod.junit(verdicts, generated)
+    if fmt == 'html':
+        return compliance_report_mod.html_page(verdicts, generated)
+    if fmt == 'stats':
+        return compliance_report_mod.stats(verdicts)
+    if fmt == 'problems':
+        return compliance_report_mod.problems(verdicts)
+    raise AnsibleFilterError('printfleet.mve.compliance_report: fmt must be one of %s, got %r'
+                             % (', '.join(COMPLIANCE_FORMATS), fmt))
+
+
 class FilterModule(object):
 
     def filters(self):
@@ -239,4 +290,6 @@ class FilterModule(object):
             'firewall_verify_targets': firewall_verify_targets,
             'database_login_from': database_login_from,
             'printer_web_credentials': printer_web_credentials,
+            'compliance_verdicts': compliance_verdicts,
+            'compliance_report': compliance_report,
         }

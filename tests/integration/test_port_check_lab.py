@@ -257,7 +257,7 @@ def recap(out):
     counters = {}
     for line in lines:
         if ' : ' in line:
-            host, _, rest = line.partition(' : ')
+            host, dummy, rest = line.partition(' : ')
             counters[host.strip()] = {k: int(v) for k, v in (item.split('=') for item in rest.split())}
     return counters
 

@@ -19,6 +19,7 @@ ALLOWED = {
     'checks': {'common', 'matrix', 'protocols'},
     'probes': {'common', 'matrix', 'protocols', 'windows'},
     'printers': {'common', 'matrix', 'protocols', 'probes'},
+    'compliance': {'common'},
 }
 MAX_MODULE_CODE_LINES = 60
 

@@ -327,8 +327,8 @@ def tds_prelogin_conversation(params):
     yield conv.Close()
     label = '%s %s' % (facts['product'], facts['server_version'])
     if instance and facts['instance_ok'] is False:
-        return conv.result(False, '%s answered on %s, but it is not the instance %s: the server says the instance name does not '
-                             'match (use the port of that instance).' % (label, where, instance),
-                      engine='sqlserver', host=host, port=port, prelogin=facts)
+        return conv.result(False, '%s answered on %s, but it is not the instance %s: the server says the instance name '
+                           'does not match (use the port of that instance).' % (label, where, instance),
+                           engine='sqlserver', host=host, port=port, prelogin=facts)
     return conv.result(True, '%s answered the TDS PRELOGIN on %s; encryption: %s.' % (label, where, facts['encryption']),
-                  engine='sqlserver', host=host, port=port, prelogin=facts)
+                       engine='sqlserver', host=host, port=port, prelogin=facts)

@@ -60,7 +60,9 @@ def test_a_tampered_reply_is_refused():
     data[-1] ^= 0x01   # one bit of the ciphertext
     with pytest.raises(snmp_usm.UsmError, match='digest does not verify'):
         snmp_usm.parse_get_reply(bytes(data), user, 77)
-    other = snmp_usm.UsmUser('80001f8880aabbccdd', 'mve', **dict(USERS[0], auth_key='another-key'))
+    other_creds = dict(USERS[0])
+    other_creds['auth_key'] = 'another-key'
+    other = snmp_usm.UsmUser('80001f8880aabbccdd', 'mve', **other_creds)
     with pytest.raises(snmp_usm.UsmError, match='digest does not verify'):
         snmp_usm.parse_get_reply(snmp_usm.build_get(user, 77, 78, 3, 12345), other, 77)
 
