@@ -66,8 +66,22 @@ lab-down:
 	-$(BIN)/python lab/lab.py down --dir $(LAB_DIR)
 
 # The lab's ansible.cfg brings the lab's connection plugin for mvewin01, the simulated Windows MVE server.
+DEMO_PLAYBOOK := ANSIBLE_CONFIG=$(LAB_DIR)/ansible.cfg $(BIN)/ansible-playbook -i $(LAB_DIR)/inventory.yml
+DEMO_REPORT := -e mve_compliance_report_dir=$(LAB_DIR)/compliance-report
+
+# The demo's story: converge, drift one printer behind the collection's back, the compliance run finds exactly
+# that drift (and fails, as a scheduled AWX run would), site.yml repairs it, compliance passes.
 demo: os-deps collection lab-up
-	ANSIBLE_CONFIG=$(LAB_DIR)/ansible.cfg $(BIN)/ansible-playbook -i $(LAB_DIR)/inventory.yml playbooks/site.yml
+	$(DEMO_PLAYBOOK) playbooks/site.yml
+	$(BIN)/python lab/lab.py drift --dir $(LAB_DIR) --printer 1
+	@if $(DEMO_PLAYBOOK) playbooks/compliance.yml $(DEMO_REPORT); then \
+	  echo "demo: the compliance run missed the drift"; exit 1; \
+	else \
+	  echo "demo: compliance found the drift above and failed, as it should; HTML report: $(LAB_DIR)/compliance-report/compliance.html"; \
+	fi
+	$(DEMO_PLAYBOOK) playbooks/site.yml
+	$(DEMO_PLAYBOOK) playbooks/compliance.yml $(DEMO_REPORT)
+	@echo "demo: converged, drifted, found, repaired. Report: $(LAB_DIR)/compliance-report/compliance.html
 
 docs: venv
 	$(BIN)/python scripts/gen_ports_doc.py

@@ -98,6 +98,7 @@ MODELS = (
 )
 OID_SYSDESCR = '1.3.6.1.2.1.1.1.0'
 OID_SYSNAME = '1.3.6.1.2.1.1.5.0'
+OID_SYS_CONTACT = '1.3.6.1.2.1.1.4.0'
 OID_PRT_SERIAL = '1.3.6.1.2.1.43.5.1.1.17.1'
 OID_PRT_NAME = '1.3.6.1.2.1.43.5.1.1.16.1'
 OID_HR_DEVICE_DESCR = '1.3.6.1.2.1.25.3.2.1.3.1'
@@ -1434,6 +1435,28 @@ def cmd_reload(lab, timeout=60.0):
     return 0
 
 
+DRIFT_CONTACT = 'someone-else@example.com'
+
+
+def cmd_drift(lab, index=1):
+    """Change a printer's sysContact over SNMP behind the collection's back (the demo's drift)."""
+    info = read_json(lab.info)
+    if not info or info.get('state') != 'up':
+        raise LabError('the lab in %s is not up' % lab.dir)
+    printers = info['printers']
+    if not 1 <= index <= len(printers):
+        raise LabError('--printer: got %d, expected 1..%d' % (index, len(printers)))
+    printer = printers[index - 1]
+    proc = subprocess.run(['snmpset', '-v2c', '-c', SNMP_WRITE_COMMUNITY, '-t', '1', '-r', '2',
+                           '%s:%d' % (printer['address'], info['snmp']['port']), OID_SYS_CONTACT, 's', DRIFT_CONTACT],
+                          capture_output=True, text=True, env=dict(os.environ, MIBS=''), check=False)
+    if proc.returncode != 0:
+        raise LabError('snmpset on %s failed: %s' % (printer['address'], proc.stderr.strip()))
+    say('lab drift: %s (%s) sysContact is now %r, set over SNMP behind the collection\'s back'
+        % (printer['name'], printer['address'], DRIFT_CONTACT))
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description='printfleet.mve local lab')
     sub = parser.add_subparsers(dest='command', required=True)
@@ -1457,6 +1480,9 @@ def main(argv=None):
         p.add_argument('--dir', required=True)
         if name == 'status':
             p.add_argument('--json', action='store_true')
+    drift = sub.add_parser('drift', help="change one printer's sysContact over SNMP (the demo's drift)")
+    drift.add_argument('--dir', required=True)
+    drift.add_argument('--printer', type=int, default=1, help='which printer, 1-based (default 1)')
     args = parser.parse_args(argv)
     lab = Layout(args.dir)
     os.environ['MIBS'] = ''
@@ -1470,6 +1496,8 @@ def main(argv=None):
             return cmd_down(lab)
         if args.command == 'status':
             return cmd_status(lab, as_json=args.json)
+        if args.command == 'drift':
+            return cmd_drift(lab, args.printer)
         return cmd_reload(lab)
     except LabError as exc:
         say('lab %s: %s' % (args.command, exc))

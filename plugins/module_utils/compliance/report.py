@@ -97,9 +97,8 @@ def _count_rows(title, counts):
     rows = ['<tr><th>%s</th><th>drifted</th><th>error</th><th>compliant</th><th>total</th></tr>' % _e(title)]
     for name in sorted(counts):
         c = counts[name]
-        rows.append('<tr><td>%s</td><td class="num">%d</td><td class="num">%d</td><td class="num">%d</td>'
-                    '<td class="num">%d</td></tr>' % (_e(name), c[cv.DRIFTED], c[cv.ERROR], c[cv.COMPLIANT],
-                                                     c['total']))
+        cells = ''.join('<td class="num">%d</td>' % c[key] for key in (cv.DRIFTED, cv.ERROR, cv.COMPLIANT, 'total'))
+        rows.append('<tr><td>%s</td>%s</tr>' % (_e(name), cells))
     return '\n'.join(rows)
 
 
