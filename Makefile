@@ -81,7 +81,7 @@ demo: os-deps collection lab-up
 	fi
 	$(DEMO_PLAYBOOK) playbooks/site.yml
 	$(DEMO_PLAYBOOK) playbooks/compliance.yml $(DEMO_REPORT)
-	@echo "demo: converged, drifted, found, repaired. Report: $(LAB_DIR)/compliance-report/compliance.html
+	@echo "demo: converged, drifted, found, repaired. Report: $(LAB_DIR)/compliance-report/compliance.html"
 
 docs: venv
 	$(BIN)/python scripts/gen_ports_doc.py
