@@ -373,3 +373,26 @@ def test_role_rejects_bad_options_before_probing(lab, collection_installed, tmp_
 
 def test_ansible_env_uses_installed_collection(collection_installed):
     assert ansible_env()['ANSIBLE_COLLECTIONS_PATH'] == collection_installed == COLLECTIONS
+
+
+def test_site_yml_a_dead_printer_does_not_stop_the_other_plays(lab, collection_installed, tmp_path):
+    """A printer that does not answer fails the printer play, but the port check and the dependency check still run
+    on both MVE servers, and the last play fails with everything that was found."""
+    dead = '127.0.3.250'   # a loopback address no lab printer uses: SNMP and TCP are refused at once
+    extra = tmp_path / 'dead-printer.yml'
+    extra.write_text(json.dumps({'printers': {'hosts': {'deadprinter': {'ansible_host': dead}}}}))
+    report, reports = per_host_reports(tmp_path, 'dead')
+    proc = run_playbook(os.path.join(ROOT, 'playbooks', 'site.yml'), lab['inventory'], check=False,
+                        extra_vars={'mve_port_check_report_path': report}, args=['-i', str(extra)])
+    out = proc.stdout
+    assert proc.returncode != 0, out[-3000:]
+    counters = recap(out)
+    assert {h: (c['rescued'], c['failed']) for h, c in counters.items() if h in MVE_SERVERS} == {
+        'mve01': (2, 1), 'mvewin01': (2, 1)}, out[-3000:]   # printers and port check rescued; the last play failed
+    # The later plays ran for both MVE servers.
+    assert 'TASK [printfleet.mve.mve_dependencies : Check the database the way MVE connects to it]' in out
+    for host, data in reports().items():
+        dead_results = [r for r in data['results'] if r['host'] == dead]
+        assert dead_results and all(r['state'] in ('closed', 'open_or_filtered') for r in dead_results), host
+    tail = out.split('TASK [Every play of this MVE server succeeded]', 1)[1]
+    assert tail.count('did not answer SNMP (%s)' % dead) == 2 and tail.count('port check: ') == 2, tail[-3000:]
