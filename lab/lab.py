@@ -999,7 +999,9 @@ def lab_firewall_vars(lab, printers, services):
         for role, name in (('database', 'database'), ('smtp', 'mail'), ('ldap', 'directory'), ('kdc', 'kdc')):
             scopes[role] = [services[name]['address']]
     return {'mve_firewall_scopes': scopes, 'mve_firewall_rule_group': lab_firewall_group(lab),
-            'mve_firewall_backend': 'nftables', 'mve_firewall_verify_address': '127.0.0.1'}
+            'mve_firewall_backend': 'nftables', 'mve_firewall_verify_address': '127.0.0.1',
+            # The lab is disposable: its table is not written into this machine's boot configuration.
+            'mve_firewall_persist': False}
 
 
 WINDOWS_NAME = 'mvewin01'

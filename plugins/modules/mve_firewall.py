@@ -80,12 +80,19 @@ options:
         word C(any).
       - Every role that a selected flow needs must have a scope; a missing one fails naming C(scopes.<role>).
         C(any) must be written explicitly, and is refused when O(strict=true).
+      - Scopes restrict, also without O(enforce). With nftables, for each port the collection opens to a scope,
+        the table drops that port for every peer outside the scope (after loopback, replies and the accepts);
+        other ports and other tables are left alone. With Windows Defender Firewall the profile's default
+        inbound action (block) drops what no rule allows, so a scoped allow rule already means the same.
       - Ignored when O(state=absent).
     type: dict
     default: {}
   state:
     description:
-      - V(merged) adds the wanted rules and updates owned rules of the same name; other owned rules stay.
+      - V(merged) adds the wanted rules and updates the owned rule that serves the same flows (same direction,
+        transport and peer role, RV(rules[].key)), whatever its port, scope or name was, so a moved port or a
+        renamed rule never leaves a stale rule behind; owned rules that serve flows no longer wanted stay.
+        Rules written by 0.1.0 (nftables comments without a key) are recognized by their name.
       - V(replaced) makes the owned rules exactly the wanted set (owned rules that are not wanted are removed).
       - V(absent) removes every rule of O(rule_group) (with nftables, the whole table of the group).
     type: str
@@ -129,6 +136,24 @@ options:
     type: list
     elements: int
     default: [22, 5985, 5986]
+  persist:
+    description:
+      - With O(backend=nftables), keep the boot configuration in step with the live table, so that the rules
+        survive a reboot. The table is also written to O(persist_dir)/<table>.nft (atomically, through a rename),
+        and O(persist_conf) (what the distribution's nftables service loads at boot) gets an
+        C(include "<persist_dir>/*.nft") line when it lacks one. Check mode and diff report these files too
+        (RV(persisted)); O(state=absent) removes the table's file.
+      - Windows Defender Firewall keeps its rules by itself; the option does not apply there.
+    type: bool
+    default: true
+  persist_dir:
+    description: The directory of the persisted table file (O(persist)).
+    type: path
+    default: /etc/nftables.d
+  persist_conf:
+    description: The nftables configuration the boot service loads, which must include O(persist_dir).
+    type: path
+    default: /etc/nftables.conf
   rule_names:
     description:
       - Custom rule names, by flow id (for example C(alerts.npap)). Flows that share a rule must share the
@@ -235,6 +260,13 @@ rules:
       type: list
       elements: str
       sample: [alerts.npap]
+    key:
+      description:
+        - The rule's identity, C(<direction>/<transport>/<peer role>) (and for inbound rules the peers' source
+          ports); a changed port, scope or name updates the rule with this key instead of adding another one.
+          Null for an owned rule the run cannot place (an old rule no flow needs any more).
+      type: str
+      sample: inbound/udp/printer
 commands:
   description: One readable line per change (made, or that would be made in check mode).
   returned: always
@@ -248,7 +280,10 @@ changes:
   elements: dict
   contains:
     action:
-      description: V(add), V(update), V(remove) or V(set) (enforce mode and management ports).
+      description:
+        - V(add), V(update), V(remove); V(set) for the enforce mode and management ports (C(name) V(enforce)) or for
+          a table written by an earlier version that lacks this version's scope drops (C(name) V(layout));
+          V(persist) for a boot configuration file (C(name) is its path, C(before) and C(after) its content).
       type: str
       sample: add
     name:
@@ -297,6 +332,13 @@ rollback:
   returned: when O(backend=windows) and the apply step failed
   type: dict
   sample: {failed_step: 3, error: Access is denied, rolled_back: [{op: add, name: MVE - NPAP alerts from printers (UDP 9187)}]}
+persisted:
+  description: The boot configuration files written or removed (or that would be, in check mode) to keep the
+    rules across a reboot (O(persist)).
+  returned: when O(backend=nftables)
+  type: list
+  elements: str
+  sample: [/etc/nftables.d/printfleet_mve.nft]
 script:
   description: The nftables script that was applied (or would be, in check mode); empty when nothing changes.
   returned: when O(backend=nftables)

@@ -135,11 +135,16 @@ class Lab(object):
         return re.sub(r'counter packets \d+ bytes \d+', 'counter', out)
 
     def counter(self, comment):
+        """Packets counted by the rules with this comment (``[group] <name>``: the rule's key is left out)."""
         rc, out, err = self.nft(['-j', 'list', 'ruleset'])
         total = 0
         for item in json.loads(out)['nftables']:
             rule = item.get('rule')
-            if rule and rule.get('comment') == comment:
+            text = (rule or {}).get('comment') or ''
+            if text.startswith('[') and '] ' in text:
+                group_tag, rest = text.split('] ', 1)
+                text = group_tag + '] ' + firewall_nft.split_comment(rest)[1]
+            if rule and text == comment:
                 total += sum(e['counter']['packets'] for e in rule['expr'] if 'counter' in e)
         return total
 
@@ -187,10 +192,16 @@ def test_rules_applied_and_counted_without_enforce(srv):
     assert srv.probe(srv.ok, 'udp', SRV_OK, ALERTS) == 'open'
     assert srv.counter('[printfleet.mve] ' + names[1]) >= 1
     assert srv.counter('[printfleet.mve] ' + names[0]) >= 1
-    # Without enforce the table never drops: the unlisted peer still gets through, and is not counted.
+    # Without enforce the scopes still restrict: the unlisted peer's packets to the ports we open are dropped by
+    # the scope drops (and counted there), while a port the collection does not open stays as it was.
     before = srv.counter('[printfleet.mve] ' + names[1])
-    assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'
+    dropped = srv.counter('[printfleet.mve] scope: ' + names[1])
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'timeout'
+    assert srv.probe(srv.bad, 'udp', SRV_BAD, ALERTS) == 'timeout'
     assert srv.counter('[printfleet.mve] ' + names[1]) == before
+    assert srv.counter('[printfleet.mve] scope: ' + names[1]) > dropped
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, OTHER) == 'open'
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, SSH) == 'open'
     # Rerun: unchanged, no apply.
     calls = []
     b = backend(srv)
@@ -210,12 +221,16 @@ def test_enforce_drops_the_rest_and_keeps_ssh(srv):
     assert srv.probe(srv.ok, 'tcp', SRV_OK, SSH) == 'open'
     # Not an MVE flow: dropped even from the allowed peer.
     assert srv.probe(srv.ok, 'tcp', SRV_OK, OTHER) == 'timeout'
-    # Unlisted peer: MVE flows dropped, the management port still open (it is open from anywhere).
-    dropped = srv.counter('[printfleet.mve] base: drop')
+    # Unlisted peer: MVE flows dropped (by their scope drops, before the final drop), the management port still
+    # open (it is open from anywhere); other ports end in the final drop.
+    web_scope = '[printfleet.mve] scope: MVE - HTTPS web console from browsers (TCP %d)' % WEB
+    dropped, final = srv.counter(web_scope), srv.counter('[printfleet.mve] base: drop')
     assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'timeout'
     assert srv.probe(srv.bad, 'udp', SRV_BAD, ALERTS) == 'timeout'
     assert srv.probe(srv.bad, 'tcp', SRV_BAD, SSH) == 'open'
-    assert srv.counter('[printfleet.mve] base: drop') > dropped
+    assert srv.counter(web_scope) > dropped
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, OTHER) == 'timeout'
+    assert srv.counter('[printfleet.mve] base: drop') > final
     assert mve_firewall.converge(backend(srv), params(enforce=True))['changed'] is False
     # Widening the printer scope lets the other peer's alerts in; browsers stay limited.
     wider = mve_firewall.converge(backend(srv), params(enforce=True, scopes={'printer': [OK, BAD],
@@ -263,7 +278,10 @@ def test_absent_removes_only_ours(srv):
     assert 'table inet printfleet_mve' not in ruleset
     assert 'table inet foreign' in ruleset and 'comment "not ours"' in ruleset
     assert 'table ip printfleet_mve' in ruleset and 'table inet site_b' in ruleset
-    assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'  # the enforce drop went with our table
+    # The other group's table still limits its ports to its scopes; once it goes too, the port is open to all.
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'timeout'
+    assert mve_firewall.converge(backend(srv, group='site-b'), params(rule_group='site-b', state='absent'))['changed']
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'
     assert mve_firewall.converge(backend(srv), params(state='absent'))['changed'] is False
 
 
@@ -279,6 +297,22 @@ def test_replaced_and_merged(srv):
     assert [r['name'] for r in firewall_nft.parse_ruleset(srv.nft(['-j', 'list', 'ruleset'])[1],
                                                           'printfleet.mve')['rules']] == [
         'MVE - HTTPS web console from browsers (TCP %d)' % WEB]
+
+
+def test_a_moved_database_port_leaves_one_rule(srv):
+    """db.sqlserver from 1433 to 1533 with merged (the role's default): the rule that serves the flow is updated,
+    no stale TCP 1433 rule stays open; the rule's identity (its flows) is in the nft comment."""
+    base = dict(features={'database': 'sqlserver', 'printer_protocols': []}, outbound='always',
+                scopes={'database': [BAD], 'browser': [OK]})
+    mve_firewall.converge(backend(srv), params(**base))
+    moved = mve_firewall.converge(backend(srv), params(**dict(base, features=dict(base['features'],
+                                                                                   ports={'db.sqlserver': 1533}))))
+    assert [(c['action'], c['fields']) for c in moved['changes']] == [('update', ['name', 'remote_ports'])]
+    live = firewall_nft.parse_ruleset(srv.nft(['-j', 'list', 'ruleset'])[1], 'printfleet.mve')['rules']
+    database = [r for r in live if r['key'] == 'outbound/tcp/database']
+    assert len(database) == 1 and database[0]['remote_ports'] == [1533]
+    assert '1433' not in srv.ruleset()
+    assert 'comment "[printfleet.mve] outbound/tcp/database: MVE - SQL Server' in srv.ruleset()
 
 
 class BrokenRender(firewall_nft.NftablesBackend):
@@ -365,12 +399,28 @@ def ansible(lab, args, *flags):
     return result
 
 
-def test_through_ansible(srv, installed):
-    args = dict(features={'printer_protocols': ['npap']}, scopes={'printer': [OK], 'browser': [OK]}, enforce=True)
+def _table_without_counters(nft_json, table):
+    rules = []
+    for item in json.loads(nft_json)['nftables']:
+        rule = item.get('rule')
+        if rule and rule['table'] == table:
+            rules.append((rule['chain'], rule.get('comment'),
+                          json.dumps([e for e in rule['expr'] if 'counter' not in e], sort_keys=True)))
+    return rules
+
+
+def test_through_ansible(srv, installed, tmp_path):
+    conf = tmp_path / 'nftables.conf'
+    conf.write_text('#!/usr/sbin/nft -f\n\nflush ruleset\n')
+    boot_dir = tmp_path / 'nftables.d'
+    args = dict(features={'printer_protocols': ['npap']}, scopes={'printer': [OK], 'browser': [OK]}, enforce=True,
+                persist_dir=str(boot_dir), persist_conf=str(conf))
     check = ansible(srv, args, '--check', '--diff')
     assert check['changed'] is True and not check.get('failed')
     assert check['diff']['before']['rules'] == [] and len(check['diff']['after']['rules']) == 2
     assert 'table inet printfleet_mve' not in srv.ruleset()
+    assert check['persisted'] == [str(boot_dir / 'printfleet_mve.nft'), str(conf)]
+    assert not boot_dir.exists() and 'include' not in conf.read_text()   # check mode writes nothing
     first = ansible(srv, args, '--diff')
     assert first['changed'] is True and first['commands'] == check['commands']
     assert first['rules'] == check['rules'] and first['rules'][0]['flows'] == ['alerts.npap']
@@ -378,10 +428,29 @@ def test_through_ansible(srv, installed):
     assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'open'
     assert srv.probe(srv.ok, 'tcp', SRV_OK, SSH) == 'open'
     second = ansible(srv, args, '--diff')
-    assert second['changed'] is False and second['commands'] == []
+    assert second['changed'] is False and second['commands'] == [] and second['persisted'] == []
     assert second['diff']['before'] == second['diff']['after']
-    gone = ansible(srv, dict(state='absent'))
+    # Persistence: the boot configuration includes the table's file, and a fresh namespace that loads the
+    # configuration as the nftables service does at boot (nft -f) holds exactly the live rules.
+    assert 'include "%s/*.nft"' % boot_dir in conf.read_text().splitlines()
+    fresh = 'pfmve-fw-boot-%s' % uuid.uuid4().hex[:6]
+    run(['ip', 'netns', 'add', fresh])
+    try:
+        run(['ip', 'netns', 'exec', fresh, 'nft', '-f', str(conf)])
+        booted = run(['ip', 'netns', 'exec', fresh, 'nft', '-j', 'list', 'ruleset']).stdout
+    finally:
+        run(['ip', 'netns', 'del', fresh], check=False)
+    live = srv.nft(['-j', 'list', 'ruleset'])[1]
+    assert _table_without_counters(booted, 'printfleet_mve') == _table_without_counters(live, 'printfleet_mve')
+    assert len(_table_without_counters(live, 'printfleet_mve')) >= 8
+    # The file follows a change of the rules; removing the rules removes the file (the include stays).
+    wider = ansible(srv, dict(args, scopes={'printer': [OK, BAD], 'browser': [OK]}))
+    assert wider['persisted'] == [str(boot_dir / 'printfleet_mve.nft')]
+    assert BAD in (boot_dir / 'printfleet_mve.nft').read_text()
+    gone = ansible(srv, dict(state='absent', persist_dir=str(boot_dir), persist_conf=str(conf)))
     assert gone['changed'] is True and gone['rules'] == []
+    assert gone['persisted'] == [str(boot_dir / 'printfleet_mve.nft')]
+    assert not (boot_dir / 'printfleet_mve.nft').exists()
     assert srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'
 
 

@@ -30,6 +30,9 @@ ARGUMENT_SPEC = ArgumentSpec(dict(
     enforce=dict(type='bool', default=False),
     management_ports=dict(type='list', elements='int', default=list(firewall_plan.MANAGEMENT_PORTS)),
     rule_names=dict(type='dict', default={}),
+    persist=dict(type='bool', default=True),
+    persist_dir=dict(type='path', default=firewall_nft.PERSIST_DIR),
+    persist_conf=dict(type='path', default=firewall_nft.PERSIST_CONF),
 ))
 
 
@@ -77,7 +80,10 @@ def select_backend(module):
     if backend == 'windows':
         module.fail_json(msg=WINDOWS_NEEDS_POWERSHELL, field='backend', changed=False)
     nft = module.get_bin_path('nft', required=True)
-    return firewall_nft.NftablesBackend(module_runner(module, nft), module.params['rule_group'])
+    p = module.params
+    return firewall_nft.NftablesBackend(module_runner(module, nft), p['rule_group'],
+                                        persist_dir=p['persist_dir'] if p['persist'] else None,
+                                        persist_conf=p['persist_conf'])
 
 
 def connection_port(environ=None):
@@ -126,12 +132,27 @@ def converge(backend, params, check_mode=False, environ=None):
                         'fields': [k for k in before if before[k] != after[k]]})
         commands.append('set enforce %s (management ports: %s)' % (
             'on' if enforce else 'off', firewall_plan.ports_text(want_mgmt) or 'none'))
+    layout = getattr(backend, 'layout_changes', None)
+    missing = layout(have, result['after'], enforce) if layout and have['exists'] else []
+    if missing and not changes:
+        changes.append({'action': 'set', 'name': 'layout', 'before': {'layout': 'earlier'}, 'after': {'layout': 'current'},
+                        'fields': ['layout']})
+        commands.append('rewrite table %s: %s' % (backend.table, '; '.join(missing)))
+    boot = getattr(backend, 'boot_changes', None)
+    files = boot(result['after'], enforce=enforce, management_ports=management) if boot else []
+    live_changed = bool(changes)
+    for change in files:
+        changes.append({'action': 'persist', 'name': change['path'], 'before': change['before'],
+                        'after': change['after'], 'fields': ['content']})
+        commands.append('%s %s' % ('remove' if change['after'] is None else 'write', change['path']))
     changed = bool(changes)
     script = ''
-    if changed:
+    if live_changed:
         script = backend.render(result['after'], enforce=enforce, management_ports=management)
         if not check_mode:
             backend.apply(script)
+    if files and not check_mode:
+        backend.persist(files)
     warnings = []
     if result['after'] and have['drop_chains']:
         warnings.append('nftables: %s drop%s by default; an accept in table inet %s does not override it, so '
@@ -147,6 +168,7 @@ def converge(backend, params, check_mode=False, environ=None):
         'enforce': enforce if state != 'absent' else False,
         'backend': backend.name,
         'script': script,
+        'persisted': [c['path'] for c in files],
         'warnings': warnings,
         '_before': {'rule_group': group, 'enforce': have['enforce'], 'rules': result['before']},
     }

@@ -8,8 +8,11 @@ printfleet_mve`` by default), with up to two base chains, ``input`` and ``output
 
 - every rule of the planner becomes one nft rule per address family in the scope (``ip saddr`` for IPv4,
   ``ip6 saddr`` for IPv6, none for ``any``), with a ``counter`` and ``accept``, and the comment
-  ``[<rule_group>] <rule name>``: that tag is how rules are recognized as ours (nft comments hold at most
-  128 characters, so the flow ids are not stored; ``firewall_plan.annotate`` restores them by name);
+  ``[<rule_group>] <key>: <rule name>``: the tag is how rules are recognized as ours, the key (``planner.rule_key``:
+  direction, transport, peer role) is the rule's identity, so a changed port or name updates the rule instead
+  of adding one beside it (nft comments hold at most 128 characters, so the flow ids are not stored;
+  ``firewall_plan.annotate`` restores them from the wanted rule of the same key). 0.1.0 stored the name only;
+  such rules are recognized by name;
 - without ``enforce`` that is all: the table never drops anything, so it can never lock anyone out, and a
   host's own firewall (another table, firewalld, ufw) keeps its verdicts. Note what this means in nftables:
   an ``accept`` ends the packet's walk through *one* base chain only; a ``drop`` in another table's chain
@@ -39,6 +42,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+import tempfile
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import BackendError
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
@@ -47,6 +52,7 @@ MAX_COMMENT = 128
 CHAINS = {'inbound': 'input', 'outbound': 'output'}
 DIRECTION_OF_CHAIN = {'input': 'inbound', 'output': 'outbound'}
 BASE_PREFIX = 'base: '
+SCOPE_PREFIX = 'scope: '
 
 
 class NftError(BackendError):
@@ -78,19 +84,35 @@ def _comment(rule_group, text):
     return comment
 
 
-def rule_lines(rule, rule_group):
-    """The nft rule statements (without ``add rule``) of one planner rule."""
-    inbound = rule['direction'] == 'inbound'
+def _port_match(rule):
+    """The transport and port part of a rule's nft match."""
     transport = rule['transport']
-    if inbound:
+    if rule['direction'] == 'inbound':
         port_parts = [('sport', rule['remote_ports']), ('dport', rule['local_ports'])]
     else:
         port_parts = [('sport', rule['local_ports']), ('dport', rule['remote_ports'])]
     ports = ' '.join('%s %s %s' % (transport, key, _set(values)) for key, values in port_parts if values)
-    if not ports:
-        ports = 'meta l4proto %s' % transport
+    return ports or 'meta l4proto %s' % transport
+
+
+def scoped(rule):
+    """True for an inbound allow rule limited to some peers: the table drops that port for everyone else."""
+    return (rule['direction'] == 'inbound' and rule.get('action', 'allow') == 'allow'
+            and rule['remote_addresses'] != [firewall_plan.ANY])
+
+
+def scope_drop_line(rule, rule_group):
+    """The rule that drops a scoped rule's port for the peers outside its scope (after every accept)."""
+    return '%s counter drop comment "%s"' % (_port_match(rule), _comment(rule_group, SCOPE_PREFIX + rule['name']))
+
+
+def rule_lines(rule, rule_group):
+    """The nft rule statements (without ``add rule``) of one planner rule."""
+    inbound = rule['direction'] == 'inbound'
+    ports = _port_match(rule)
     verdict = 'accept' if rule.get('action', 'allow') == 'allow' else 'drop'
-    comment = _comment(rule_group, rule['name'])
+    key = firewall_plan.rule_key(rule)
+    comment = _comment(rule_group, '%s: %s' % (key, rule['name']) if key else rule['name'])
     tail = '%s counter %s comment "%s"' % (ports, verdict, comment)
     addresses = rule['remote_addresses']
     if addresses == [firewall_plan.ANY]:
@@ -104,19 +126,30 @@ def rule_lines(rule, rule_group):
     return lines
 
 
-def base_lines(rule_group, management_ports):
-    """The enforce-mode rules around ours: (before, after)."""
+def base_lines(rule_group, management_ports, enforce=False):
+    """The rules around ours: (before, after). Always loopback and replies first (the scope drops must never
+    cut the host's own traffic or the replies to its own connections); with enforce also ICMP and the
+    management ports, and the final drop."""
     def c(text):
         return _comment(rule_group, BASE_PREFIX + text)
     before = [
         'iif "lo" accept comment "%s"' % c('loopback'),
         'ct state established,related accept comment "%s"' % c('replies'),
+    ]
+    if not enforce:
+        return before, []
+    before += [
         'meta l4proto { icmp, ipv6-icmp } accept comment "%s"' % c('icmp'),
         'tcp dport %s accept comment "%s"' % (
             _set(firewall_plan.canonical_ports(management_ports, 'management_ports')), c('management')),
     ]
     after = ['counter drop comment "%s"' % c('drop')]
     return before, after
+
+
+def expected_base(enforce):
+    """The base rule names (after BASE_PREFIX) a table of this layout has."""
+    return {'loopback', 'replies'} | ({'icmp', 'management', 'drop'} if enforce else set())
 
 
 def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS, remove=False):
@@ -128,9 +161,10 @@ def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANA
     chains = {'input': [], 'output': []}
     for rule in rules:
         chains[CHAINS[rule['direction']]].extend(rule_lines(rule, rule_group))
-    if enforce:
-        before, after = base_lines(rule_group, management_ports)
-        chains['input'] = before + chains['input'] + after
+    drops = [scope_drop_line(rule, rule_group) for rule in rules if scoped(rule)]
+    if chains['input'] or enforce:
+        before, after = base_lines(rule_group, management_ports, enforce)
+        chains['input'] = before + chains['input'] + drops + after
     lines.append('table inet %s {' % name)
     for chain in ('input', 'output'):
         if not chains[chain]:
@@ -176,14 +210,23 @@ def _port_values(right):
     return out
 
 
+def split_comment(text):
+    """(key, name) of a rule comment after the tag: ``<key>: <name>``, or (None, text) for a rule written by
+    0.1.0, which stored the name only."""
+    head, sep, rest = text.partition(': ')
+    if sep and firewall_plan.parse_key(head):
+        return head, rest
+    return None, text
+
+
 def _parse_rule(rule, rule_group):
     """One of our nft rules -> partial planner rule (addresses of one family)."""
-    name = rule['comment'][len(tag(rule_group)):]
+    key, name = split_comment(rule['comment'][len(tag(rule_group)):])
     direction = DIRECTION_OF_CHAIN.get(rule['chain'])
     if direction is None:
         raise NftError('rule %r (handle %s) sits in unexpected chain %r' % (name, rule.get('handle'), rule['chain']))
     out = {'name': name, 'group': rule_group, 'direction': direction, 'transport': None, 'local_ports': [],
-           'remote_ports': [], 'remote_addresses': [firewall_plan.ANY], 'action': None}
+           'remote_ports': [], 'remote_addresses': [firewall_plan.ANY], 'action': None, 'key': key}
     for expr in rule['expr']:
         if 'match' in expr:
             match = expr['match']
@@ -241,7 +284,7 @@ def parse_ruleset(data, rule_group):
     name = table_name(rule_group)
     prefix = tag(rule_group)
     result = {'exists': False, 'rules': [], 'enforce': False, 'management_ports': [], 'foreign': [],
-              'drop_chains': [], 'default_outbound_action': 'allow'}
+              'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': []}
     by_name = {}
     for item in items:
         if 'table' in item:
@@ -266,10 +309,14 @@ def parse_ruleset(data, rule_group):
                 continue
             text = comment[len(prefix):]
             if text.startswith(BASE_PREFIX):
+                result['base'].append(text[len(BASE_PREFIX):])
                 if text == BASE_PREFIX + 'drop':
                     result['enforce'] = True
                 elif text == BASE_PREFIX + 'management':
                     result['management_ports'] = _parse_management(r)
+                continue
+            if text.startswith(SCOPE_PREFIX):
+                result['scope_drops'].append(text[len(SCOPE_PREFIX):])
                 continue
             part = _parse_rule(r, rule_group)
             if text in by_name:
@@ -290,12 +337,82 @@ def parse_ruleset(data, rule_group):
         for key in ('local_ports', 'remote_ports'):
             if isinstance(rule[key], list):
                 rule[key] = firewall_plan.canonical_ports(rule[key])
-        rule['role'] = None
+        parsed_key = firewall_plan.parse_key(rule.get('key'))
+        rule['role'] = parsed_key[2] if parsed_key else None
         rule['flows'] = []
     return result
 
 
 # ---- backend ---------------------------------------------------------------------------------------------
+
+# ---- persistence: what the distribution's nftables service loads at boot -----------------------------------
+
+PERSIST_DIR = '/etc/nftables.d'
+PERSIST_CONF = '/etc/nftables.conf'
+
+
+def persist_path(rule_group, directory=PERSIST_DIR):
+    return os.path.join(directory, table_name(rule_group) + '.nft')
+
+
+def include_line(directory=PERSIST_DIR):
+    return 'include "%s/*.nft"' % directory.rstrip('/')
+
+
+def _read_text(path):
+    try:
+        with open(path) as fh:
+            return fh.read()
+    except (IOError, OSError):
+        return None
+
+
+def _write_atomic(path, text, mode=0o644):
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory or '.')
+    try:
+        with os.fdopen(fd, 'w') as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def persist_changes(script, rule_group, directory=PERSIST_DIR, conf=PERSIST_CONF):
+    """The file changes that keep the boot configuration in step with the live table: a list of dicts
+    ``{path, before, after}`` (``after`` None: remove the file). ``script`` is the live table's full script
+    (empty: the table is gone). The table's file lives in ``directory``; ``conf`` (the file the nftables service
+    loads) must include ``directory/*.nft``, and gets that line appended when it lacks it."""
+    path = persist_path(rule_group, directory)
+    before = _read_text(path)
+    out = []
+    after = script or None
+    if before != after:
+        out.append({'path': path, 'before': before, 'after': after})
+    if after:
+        text = _read_text(conf)
+        line = include_line(directory)
+        if text is None or line not in [t.strip() for t in text.splitlines()]:
+            new = (text or '#!/usr/sbin/nft -f\n')
+            new = new + ('' if new.endswith('\n') else '\n') + line + '\n'
+            out.append({'path': conf, 'before': text, 'after': new})
+    return out
+
+
+def persist_apply(changes):
+    for change in changes:
+        if change['after'] is None:
+            if os.path.exists(change['path']):
+                os.unlink(change['path'])
+        else:
+            _write_atomic(change['path'], change['after'])
+
 
 def _read_dynamic_ports(path='/proc/sys/net/ipv4/ip_local_port_range'):
     with open(path) as fh:
@@ -308,12 +425,26 @@ class NftablesBackend(object):
 
     name = 'nftables'
 
-    def __init__(self, runner, rule_group='printfleet.mve', dynamic_ports_reader=_read_dynamic_ports):
+    def __init__(self, runner, rule_group='printfleet.mve', dynamic_ports_reader=_read_dynamic_ports,
+                 persist_dir=None, persist_conf=PERSIST_CONF):
         self.runner = runner
         self.rule_group = rule_group
         self.table = table_name(rule_group)
         self._dynamic_ports_reader = dynamic_ports_reader
+        self.persist_dir = persist_dir   # None: the live table only (persist: false)
+        self.persist_conf = persist_conf
         self.calls = []
+
+    def boot_changes(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS):
+        """The file changes that make the boot configuration hold exactly ``rules`` (see persist_changes)."""
+        if self.persist_dir is None:
+            return []
+        script = self.render(rules, enforce=enforce, management_ports=management_ports) \
+            if rules or enforce else ''
+        return persist_changes(script, self.rule_group, self.persist_dir, self.persist_conf)
+
+    def persist(self, changes):
+        persist_apply(changes)
 
     def _run(self, args, data=None):
         self.calls.append(list(args))
@@ -334,6 +465,25 @@ class NftablesBackend(object):
         """Raise NftError (with ``field``) for rules nftables cannot hold, before anything is applied."""
         for rule in rules:
             rule_lines(rule, self.rule_group)
+            if scoped(rule):
+                scope_drop_line(rule, self.rule_group)
+
+    def layout_changes(self, have, rules, enforce):
+        """What the live table lacks of this version's layout for ``rules`` (the scope drops, the base rules),
+        though its rules are the wanted ones: an installation of an earlier version. Empty when in step."""
+        if not rules and not enforce:
+            return []
+        missing = []
+        want_drops = sorted(r['name'] for r in rules if scoped(r))
+        if sorted(have.get('scope_drops') or []) != want_drops:
+            missing.append('scope drops for %s' % (', '.join(want_drops) or 'no rule'))
+        if any(r['direction'] == 'inbound' for r in rules) or enforce:
+            lacking = expected_base(enforce) - set(have.get('base') or [])
+        else:
+            lacking = set()
+        if lacking:
+            missing.append('base rules %s' % ', '.join(sorted(lacking)))
+        return missing
 
     def render(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS):
         return render(rules, self.rule_group, enforce=enforce, management_ports=management_ports,

@@ -326,6 +326,7 @@ def desired_rules(features, scopes, endpoint='mve_server', outbound='auto', defa
             'role': role,
             'flows': flow_ids,
         })
+        rules[-1]['key'] = rule_key(rules[-1])
     rules.sort(key=lambda r: DIRECTIONS.index(r['direction']))  # stable: inbound first, matrix order inside
     check_duplicate_names(rules, 'rule_names' if names else 'rules')
     return rules
@@ -403,17 +404,78 @@ def spec(rule):
     return dict((k, rule.get(k)) for k in SPEC_FIELDS)
 
 
+_KEY_RE = re.compile(r'^(inbound|outbound)/(tcp|udp)/([a-z_]+)(?:/([0-9,-]+))?$')
+
+
+def rule_key(rule):
+    """A rule's identity: the direction, transport and peer role it serves, and for inbound rules the peers'
+    source ports (what desired_rules groups flows by). A changed port, scope or name keeps it, so the rule is
+    updated in place instead of a new one being added beside it. From ``key`` (stored by the backend), else
+    ``role``, else the role of its ``flows``; None for a rule that carries none of them (a 0.1.0 nftables rule)."""
+    if rule.get('key'):
+        return rule['key']
+    role = rule.get('role')
+    if not role and rule.get('flows'):
+        roles = set()
+        for flow_id in rule['flows']:
+            try:
+                flow = port_matrix.get_flow(flow_id)
+            except port_matrix.MatrixError:
+                return None
+            roles.add(flow['destination'] if rule['direction'] == 'outbound' else flow['source'])
+        role = roles.pop() if len(roles) == 1 else None
+    if not role or rule.get('direction') not in DIRECTIONS or rule.get('transport') not in ('tcp', 'udp'):
+        return None
+    key = '%s/%s/%s' % (rule['direction'], rule['transport'], role)
+    if rule['direction'] == 'inbound' and rule.get('remote_ports'):
+        key += '/' + ','.join(str(p) for p in rule['remote_ports'])
+    return key
+
+
+def parse_key(key):
+    """(direction, transport, role) of a stored key, or None when it is not one."""
+    match = _KEY_RE.match(key or '')
+    return match.groups()[:3] if match else None
+
+
+def _base_name(name):
+    """A generated name without its trailing ``(ports)``: how a 0.1.0 rule is recognized after a port change."""
+    return re.sub(r'\s*\([^()]*\)$', '', name or '')
+
+
 def annotate(have_rules, want_rules):
-    """Copy ``role`` and ``flows`` from wanted rules onto actual rules of the same group and name that
-    lack them (backends that cannot store annotations, such as nftables with its 128-character comments)."""
+    """Give each actual rule its identity (``key``) and copy ``role`` and ``flows`` from the wanted rule with the
+    same identity onto the ones that lack them (nftables stores only the key in its 128-character comments).
+
+    A rule without any identity (written by 0.1.0, which stored only the name) takes the identity of the
+    wanted rule of the same name, or of the same direction, transport and name without its ``(ports)`` suffix,
+    so that a migration updates it instead of keeping a stale rule beside the new one."""
+    by_key = dict(((w.get('group'), rule_key(w)), w) for w in want_rules)
     by_name = dict(((w.get('group'), w['name']), w) for w in want_rules)
+    by_base = {}
+    for w in want_rules:
+        by_base.setdefault((w.get('group'), w['direction'], w['transport'], _base_name(w['name'])), []).append(w)
     out = []
     for rule in have_rules:
         rule = copy.deepcopy(rule)
-        match = by_name.get((rule.get('group'), rule['name']))
-        for key in ('role', 'flows'):
-            if rule.get(key) in (None, []) and match is not None:
-                rule[key] = copy.deepcopy(match[key])
+        key = rule_key(rule)
+        match = by_key.get((rule.get('group'), key)) if key else None
+        if match is None and key is not None and (rule.get('group'), rule['name']) in by_name:
+            # stale or hand-edited flow ids (Windows Description): the name still says which rule it is, and the
+            # flows stay as read, so that the plan rewrites them
+            match = by_name[(rule.get('group'), rule['name'])]
+            key = rule_key(match)
+        elif key is None:
+            match = by_name.get((rule.get('group'), rule['name']))
+            if match is None:
+                same = by_base.get((rule.get('group'), rule.get('direction'), rule.get('transport'),
+                                    _base_name(rule['name']))) or []
+                match = same[0] if len(same) == 1 else None
+            key = rule_key(match) if match is not None else None
+        rule['key'] = key
+        for field in ('role', 'flows'):
+            if rule.get(field) in (None, []) and match is not None:
+                rule[field] = copy.deepcopy(match[field])
         rule.setdefault('role', None)
         rule.setdefault('flows', [])
         out.append(rule)
@@ -449,32 +511,36 @@ def plan(want, have, state, rule_group='printfleet.mve'):
     check_duplicate_names(want)
     owned = [copy.deepcopy(r) for r in have if r.get('group') == rule_group]
     before = copy.deepcopy(owned)
-    want_names = set(r['name'] for r in want)
+    # Identity by flow (rule_key), not by name: a rule whose port, scope or name changed is the same rule.
+    want_by_key = dict((rule_key(w), w) for w in want)
     changes = []
     after = []
-    seen = set()
+    seen_names, matched = set(), set()
     for rule in owned:
         name = rule['name']
-        if name in seen:  # a duplicate of one of ours (hand-made copy): the plan keeps one
+        key = rule_key(rule)
+        wanted = want_by_key.get(key) if key else None
+        if name in seen_names or (wanted is not None and key in matched):
+            # a duplicate of one of ours (a hand-made copy, or an old and a new rule of one flow): keep one
             changes.append({'action': 'remove', 'name': name, 'before': rule, 'after': None, 'fields': []})
             continue
-        seen.add(name)
-        if name in want_names:
-            wanted = [w for w in want if w['name'] == name][0]
-            fields = [k for k in SPEC_FIELDS if rule.get(k) != wanted.get(k)]
+        seen_names.add(name)
+        if wanted is not None:
+            matched.add(key)
+            fields = [k for k in ('name',) + SPEC_FIELDS if rule.get(k) != wanted.get(k)]
             fields += [k for k, default in OPTIONAL_SPEC if rule.get(k, default) != wanted.get(k, default)]
             if rule.get('flows') and wanted.get('flows') and rule['flows'] != wanted['flows']:
                 fields.append('flows')  # a backend that stores the flow ids (Windows: Description) has stale ones
             if fields:
-                changes.append({'action': 'update', 'name': name, 'before': rule, 'after': copy.deepcopy(wanted),
-                                'fields': fields})
+                changes.append({'action': 'update', 'name': wanted['name'], 'before': rule,
+                                'after': copy.deepcopy(wanted), 'fields': fields})
             after.append(copy.deepcopy(wanted))
         elif state == 'merged':
             after.append(rule)
         else:
             changes.append({'action': 'remove', 'name': name, 'before': rule, 'after': None, 'fields': []})
     for wanted in want:
-        if wanted['name'] not in seen:
+        if rule_key(wanted) not in matched:
             changes.append({'action': 'add', 'name': wanted['name'], 'before': None, 'after': copy.deepcopy(wanted),
                             'fields': list(SPEC_FIELDS)})
             after.append(copy.deepcopy(wanted))
@@ -487,7 +553,7 @@ def plan(want, have, state, rule_group='printfleet.mve'):
             commands.append('add rule %r: %s' % (change['name'], _describe(change['after'])))
         elif change['action'] == 'update':
             defaults = dict(OPTIONAL_SPEC)
-            commands.append('update rule %r: %s' % (change['name'], '; '.join(
+            commands.append('update rule %r: %s' % (change['before']['name'], '; '.join(
                 '%s %s -> %s' % (k, change['before'].get(k, defaults.get(k)), change['after'].get(k, defaults.get(k)))
                 for k in change['fields'])))
         else:

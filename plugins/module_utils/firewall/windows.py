@@ -329,6 +329,13 @@ def apply_payload(changes, rule_group):
     for change in changes:
         if change['action'] not in ('add', 'update', 'remove'):
             raise WindowsFirewallError('change %r: action %r' % (change['name'], change['action']))
+        if change['action'] == 'update' and 'name' in change['fields']:
+            # A renamed rule (same flows, new name): remove the old one and add the new one, in the same
+            # transaction (a failure rolls both back). The COM rule is found by its name, so no in-place rename.
+            steps.append({'op': 'remove', 'name': change['before']['name'],
+                          'before': to_com_loose(change['before'], group)})
+            steps.append({'op': 'add', 'name': change['after']['name'], 'rule': to_com(change['after'], group)})
+            continue
         step = {'op': change['action'], 'name': change['name']}
         if change['action'] in ('add', 'update'):
             step['rule'] = to_com(change['after'], group)

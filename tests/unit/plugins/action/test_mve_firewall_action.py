@@ -351,3 +351,23 @@ def test_only_the_collection_steps_run_on_the_simulated_host():
         transport.connection.exec_command = lambda cmd, in_data=None, sudoable=False: conn.host.exec_winrm(
             cmd, b'bm90IGEgc2hpcHBlZCBzdGVw\ne30=\n')
         transport.run('firewall', {'op': 'read', 'group': GROUP})
+
+
+def test_a_moved_database_port_leaves_one_rule_on_windows():
+    """db.sqlserver from 1433 to 1533 (merged): the rule of that flow is replaced in one apply step (remove the
+    old name, add the new, rolled back together on failure), never kept beside the new one."""
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim)
+    args = dict(ARGS, features=dict(FEATURES, database='sqlserver'), outbound='always')
+    run(action, args)
+    names = [r['Name'] for r in sim.group(GROUP)]
+    assert 'MVE - SQL Server to database servers (TCP 1433)' in names
+    moved = run(action, dict(args, features=dict(args['features'], ports={'db.sqlserver': 1533})))
+    assert moved['changed'] is True and moved['round_trips'] == 2
+    assert [(c['action'], c['fields']) for c in moved['changes']] == [('update', ['name', 'remote_ports'])]
+    names = [r['Name'] for r in sim.group(GROUP)]
+    assert 'MVE - SQL Server to database servers (TCP 1533)' in names
+    assert not [n for n in names if '1433' in n]
+    assert len(names) == len(set(names))
+    again = run(action, dict(args, features=dict(args['features'], ports={'db.sqlserver': 1533})))
+    assert again['changed'] is False and again['round_trips'] == 1

@@ -62,13 +62,15 @@ def test_render_parsed_gives_the_same_script(scenario):
 def test_parse_details():
     empty = fn.parse_ruleset(fixture('empty', '.json'), 'printfleet.mve')
     assert empty == {'exists': False, 'rules': [], 'enforce': False, 'management_ports': [], 'foreign': [],
-                     'drop_chains': [], 'default_outbound_action': 'allow'}
+                     'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': []}
     full = fn.parse_ruleset(fixture('full_enforce', '.json'), 'printfleet.mve')
     assert full['exists'] and full['enforce'] and full['management_ports'] == [22, 2222, '5985-5986']
     assert full['default_outbound_action'] == 'block'
     assert [(c['table'], c['hook']) for c in full['drop_chains']] == [('filter', 'input'), ('filter', 'output')]
     inbound = fn.parse_ruleset(fixture('inbound', '.json'), 'printfleet.mve')
     assert not inbound['enforce'] and inbound['default_outbound_action'] == 'allow'
+    assert inbound['base'] == ['loopback', 'replies']
+    assert inbound['scope_drops'] == [r['name'] for r in want('inbound')['rules'] if r['remote_addresses'] != ['any']]
     foreign = fn.parse_ruleset(fixture('foreign_rule', '.json'), 'printfleet.mve')
     assert [(f['chain'], f['comment']) for f in foreign['foreign']] == [('input', 'hand-made'), ('input', None)]
     # Another group's table is somebody else's business, and vice versa.
@@ -83,9 +85,19 @@ def test_render_shapes():
     lines = script.splitlines()
     assert lines[:3] == ['table inet printfleet_mve', 'delete table inet printfleet_mve',
                          'table inet printfleet_mve {']
-    assert 'policy accept;' in script and 'drop' not in script and 'chain output' not in script
+    assert 'policy accept;' in script and 'chain output' not in script
+    # Without enforce the only drops are the scope drops: each scoped port, for the peers outside its scope,
+    # after every accept (loopback and replies first); no final drop.
+    drops = [line.strip() for line in lines if ' drop ' in line]
+    scoped = [r for r in w if r['direction'] == 'inbound' and r['remote_addresses'] != ['any']]
+    assert [d.split('scope: ')[1].rstrip('"') for d in drops] == [r['name'] for r in scoped]
+    assert all('saddr' not in d for d in drops)
+    first_drop = min(i for i, line in enumerate(lines) if ' drop ' in line)
+    assert max(i for i, line in enumerate(lines) if ' accept ' in line) < first_drop
+    assert lines[5].strip().startswith('iif "lo" accept') and 'established,related accept' in lines[6]
+    assert 'base: drop' not in script
     # One nft rule per address family; "any" has no address match.
-    alerts = [line for line in lines if 'NPAP alerts' in line]
+    alerts = [line for line in lines if 'NPAP alerts' in line and 'scope: ' not in line]
     assert [line.split()[0] for line in alerts] == ['ip', 'ip6']
     assert '{ 192.0.2.7, 198.51.100.0/24, 203.0.113.10-203.0.113.20 }' in alerts[0]
     web = [line for line in lines if 'web console' in line][0]
@@ -114,7 +126,7 @@ def test_parse_refuses_garbage(bad):
 def test_parse_refuses_rules_it_does_not_understand():
     data = json.loads(fixture('inbound', '.json'))
     for item in data['nftables']:
-        if 'rule' in item:
+        if 'rule' in item and 'MVE - ' in item['rule'].get('comment', '') and 'scope: ' not in item['rule']['comment']:
             item['rule']['expr'].insert(0, {'match': {'op': '==', 'left': {'meta': {'key': 'iifname'}},
                                                       'right': 'eth0'}})
             break
@@ -212,7 +224,8 @@ def test_converge_outbound_auto_follows_foreign_drop_policy_and_warns():
     assert 'chain inet filter input (hook input)' in result['warnings'][0]
     # Switching enforce off is a change of the settings only.
     result = mve_firewall.converge(backend(rec), dict(p, enforce=False), check_mode=True)
-    assert [c['action'] for c in result['changes']] == ['set'] and 'drop' not in result['script']
+    assert [c['action'] for c in result['changes']] == ['set'] and 'base: drop' not in result['script']
+    assert 'scope: ' in result['script']
 
 
 def test_converge_enforce_refuses_to_cut_this_connection():
@@ -234,3 +247,25 @@ def test_converge_absent_removes_the_table():
 def test_connection_port():
     assert mve_firewall.connection_port({'SSH_CONNECTION': '192.0.2.1 51000 192.0.2.2 22'}) == 22
     assert mve_firewall.connection_port({}) is None
+
+
+def test_a_table_of_version_0_1_0_is_rewritten_with_the_scope_drops():
+    """0.1.0 wrote accept rules only: the same rules read back, but the layout lacks the scope drops and the base
+    rules, so converge rewrites the table (once); then it is in step."""
+    old = fn.parse_ruleset(fixture('inbound_v010', '.json'), 'printfleet.mve')
+    assert old['base'] == [] and old['scope_drops'] == []
+    rec = Recorder(fixture('inbound_v010', '.json'))
+    w = want('inbound')
+    b = backend(rec)
+    missing = b.layout_changes(old, w['rules'], False)
+    assert missing and 'scope drops' in missing[0] and 'base rules loopback, replies' in missing[1]
+    new = fn.parse_ruleset(fixture('inbound', '.json'), 'printfleet.mve')
+    assert b.layout_changes(new, w['rules'], False) == []
+
+
+def test_converge_rewrites_a_0_1_0_table_once():
+    rec = Recorder(fixture('inbound_v010', '.json'))
+    result = mve_firewall.converge(backend(rec), params())
+    assert result['changed'] and [c['name'] for c in result['changes']] == ['layout']
+    assert result['commands'][0].startswith('rewrite table printfleet_mve: scope drops for ')
+    assert 'scope: MVE - NPAP alerts' in result['script']

@@ -316,3 +316,65 @@ def test_plan_refuses_bad_state_and_foreign_wants():
     with pytest.raises(fp.PlanError) as info:
         fp.plan(WANT + [WANT[0]], [], 'merged')
     assert 'duplicate rule name' in str(info.value)
+
+
+# ---- identity by flow ----------------------------------------------------------------------------------------
+
+SQL_SCOPES = {'database': ['10.5.0.12'], 'printer': ['10.20.0.0/16'], 'browser': ['10.1.0.0/24']}
+
+
+def _sql(port, **kw):
+    return fp.desired_rules({'database': 'sqlserver', 'printer_protocols': [], 'ports': {'db.sqlserver': port}},
+                            SQL_SCOPES, outbound='always', **kw)
+
+
+def _database_rules(rules):
+    return [r for r in rules if r['role'] == 'database']
+
+
+def test_rule_keys_are_the_flow_identity():
+    keys = [r['key'] for r in _sql(1433)]
+    assert 'outbound/tcp/database' in keys and 'inbound/tcp/browser' in keys
+    assert [r['key'] for r in _sql(1533)] == keys                          # a port change keeps the identity
+    ftp = fp.desired_rules({'printer_protocols': ['ftp']}, {'printer': ['10.20.0.0/16'], 'browser': ['10.1.0.0/24']},
+                           outbound='never')
+    assert 'inbound/tcp/printer/20' in [r['key'] for r in ftp]             # active FTP data: from port 20
+    assert fp.parse_key('outbound/tcp/database') == ('outbound', 'tcp', 'database')
+    assert fp.parse_key('MVE - something') is None
+
+
+@pytest.mark.parametrize('state', ['merged', 'replaced'])
+def test_a_moved_port_updates_the_rule_and_leaves_no_stale_one(state):
+    """db.sqlserver from 1433 to 1533: one rule, updated in place (name and port), whatever the state."""
+    have = fp.annotate(_sql(1433), _sql(1533))
+    plan = fp.plan(_sql(1533), have, state, 'printfleet.mve')
+    assert [(c['action'], c['fields']) for c in plan['changes']] == [('update', ['name', 'remote_ports'])]
+    assert plan['commands'][0] == ("update rule 'MVE - SQL Server to database servers (TCP 1433)': name MVE - SQL Server "
+                                   'to database servers (TCP 1433) -> MVE - SQL Server to database servers (TCP 1533); '
+                                   'remote_ports [1433] -> [1533]')
+    db = _database_rules(plan['after'])
+    assert len(db) == 1 and db[0]['remote_ports'] == [1533] and db[0]['name'].endswith('(TCP 1533)')
+
+
+def test_a_renamed_rule_is_updated_not_duplicated():
+    have = fp.annotate(_sql(1433), _sql(1433, rule_names={'db.sqlserver': 'MVE - SQL'}))
+    plan = fp.plan(_sql(1433, rule_names={'db.sqlserver': 'MVE - SQL'}), have, 'merged', 'printfleet.mve')
+    assert [(c['action'], c['name'], c['fields']) for c in plan['changes']] == [('update', 'MVE - SQL', ['name'])]
+
+
+def test_a_0_1_0_rule_without_identity_is_recognized_by_its_name_without_ports():
+    """0.1.0 nftables rules carry their name only: the one for 1433 is the same rule as the wanted one for 1533."""
+    old = [dict((k, v) for k, v in r.items() if k not in ('key', 'role', 'flows')) for r in _sql(1433)]
+    have = fp.annotate(old, _sql(1533))
+    assert [r['key'] for r in have] == [r['key'] for r in _sql(1533)]
+    plan = fp.plan(_sql(1533), have, 'merged', 'printfleet.mve')
+    assert [c['action'] for c in plan['changes']] == ['update'] and len(_database_rules(plan['after'])) == 1
+
+
+def test_an_old_and_a_new_rule_of_one_flow_collapse_into_one():
+    """A table that a version without identity left with both rules (1433 kept, 1533 added): one is removed."""
+    both = _sql(1433) + _database_rules(_sql(1533))
+    have = fp.annotate(both, _sql(1533))
+    plan = fp.plan(_sql(1533), have, 'merged', 'printfleet.mve')
+    assert sorted(c['action'] for c in plan['changes']) == ['remove', 'update']
+    assert len(_database_rules(plan['after'])) == 1
