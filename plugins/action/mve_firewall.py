@@ -60,12 +60,35 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         if not self._on_windows():
+            args = dict(self._task.args)
+            if args.get('connection_port') is None:
+                port = self.management_connection_port(task_vars)
+                if port is not None:
+                    args['connection_port'] = port
             result.update(self._execute_module(module_name='printfleet.mve.mve_firewall',
-                                               module_args=self._task.args, task_vars=task_vars))
+                                               module_args=args, task_vars=task_vars))
             return result
         diff = bool(getattr(self._task, 'diff', False) or getattr(self._play_context, 'diff', False))
         result.update(self.run_windows(dict(self._task.args), check_mode=bool(self._task.check_mode), diff=diff))
         return result
+
+    def management_connection_port(self, task_vars):
+        """The TCP port of the connection this task arrives on, from Ansible itself (the ssh connection's
+        ``port`` option, else ``ansible_port``, else 22), so that the lock-out guard works under ``become``, where
+        sudo resets ``SSH_CONNECTION``. None for connections that do not arrive over the network (local)."""
+        transport = str(getattr(self._connection, 'transport', '') or '').split('.')[-1]
+        if transport not in ('ssh', 'paramiko', 'paramiko_ssh', 'libssh'):
+            return None
+        port = None
+        try:
+            port = self._connection.get_option('port')
+        except Exception:  # pylint: disable=broad-except  # a connection plugin without the option
+            port = None
+        port = port or task_vars.get('ansible_port') or task_vars.get('ansible_ssh_port') or 22
+        try:
+            return int(port)
+        except (TypeError, ValueError):
+            return None
 
     # ---- Windows -----------------------------------------------------------------------------------------
     def run_windows(self, args, check_mode=False, diff=False):

@@ -136,6 +136,13 @@ options:
     type: list
     elements: int
     default: [22, 5985, 5986]
+  connection_port:
+    description:
+      - The TCP port of the management connection this run arrived on, which O(enforce) must keep open. The
+        action plugin fills it in from the task's connection (the ssh connection's port, C(ansible_port), or 22),
+        so that the lock-out guard also works under C(become), where sudo resets C(SSH_CONNECTION); without it
+        the module reads C(SSH_CONNECTION). Set it only to override what the connection says.
+    type: int
   persist:
     description:
       - With O(backend=nftables), keep the boot configuration in step with the live table, so that the rules

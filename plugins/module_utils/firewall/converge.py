@@ -30,6 +30,7 @@ ARGUMENT_SPEC = ArgumentSpec(dict(
     enforce=dict(type='bool', default=False),
     management_ports=dict(type='list', elements='int', default=list(firewall_plan.MANAGEMENT_PORTS)),
     rule_names=dict(type='dict', default={}),
+    connection_port=dict(type='int'),
     persist=dict(type='bool', default=True),
     persist_dir=dict(type='path', default=firewall_nft.PERSIST_DIR),
     persist_conf=dict(type='path', default=firewall_nft.PERSIST_CONF),
@@ -117,7 +118,7 @@ def converge(backend, params, check_mode=False, environ=None):
             default_outbound_action=have['default_outbound_action'], strict=params['strict'], rule_group=group,
             dynamic_ports=backend.dynamic_ports(), rule_names=params['rule_names'])
         management = firewall_plan.check_safety(want, params['management_ports'], enforce=enforce,
-                                                connection_port=connection_port(environ))
+                                                connection_port=params.get('connection_port') or connection_port(environ))
         backend.validate(want)
     have_rules = firewall_plan.annotate(have['rules'], want)
     result = firewall_plan.plan(want, have_rules, state, group)

@@ -371,3 +371,51 @@ def test_a_moved_database_port_leaves_one_rule_on_windows():
     assert len(names) == len(set(names))
     again = run(action, dict(args, features=dict(args['features'], ports={'db.sqlserver': 1533})))
     assert again['changed'] is False and again['round_trips'] == 1
+
+
+class _SshConnection(object):
+    """Stands where ansible.builtin.ssh stands, as far as the lock-out guard looks at it."""
+    transport = 'ssh'
+
+    def __init__(self, port):
+        self._shell = types.SimpleNamespace(SHELL_FAMILY='sh')
+        self.port = port
+
+    def get_option(self, name):
+        assert name == 'port'
+        return self.port
+
+
+@pytest.mark.parametrize('connection,task_vars,port', [
+    (_SshConnection(2222), {}, 2222),
+    (_SshConnection(None), {'ansible_port': 2200}, 2200),
+    (_SshConnection(None), {}, 22),
+    (types.SimpleNamespace(transport='local', _shell=types.SimpleNamespace(SHELL_FAMILY='sh')), {}, None),
+], ids=['ssh-option', 'ansible_port', 'ssh-default', 'local'])
+def test_the_management_port_comes_from_the_connection_under_become(monkeypatch, connection, task_vars, port):
+    """Under become, sudo resets SSH_CONNECTION: the action plugin gives the module the port from Ansible's own
+    connection instead, and the module's guard refuses an enforce that would cut it."""
+    action = ActionModule.__new__(ActionModule)
+    action._connection = connection
+    action._task = types.SimpleNamespace(args=dict(ARGS, enforce=True), check_mode=False, diff=False, async_val=0,
+                                         become=True)
+    calls = []
+    action._execute_module = lambda module_name=None, module_args=None, task_vars=None: calls.append(module_args) or {}
+    monkeypatch.setattr(action_mod.ActionBase, 'run', lambda self, tmp=None, task_vars=None: {})
+    action.run(task_vars=task_vars)
+    assert calls[0].get('connection_port') == port
+    assert 'connection_port' not in ARGS
+
+
+def test_the_guard_refuses_enforce_that_would_cut_the_connection_port():
+    from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge
+    from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as fn
+    from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as fp
+    backend = fn.NftablesBackend(lambda args, data=None: (0, '{"nftables": [{"metainfo": {}}]}', ''),
+                                 dynamic_ports_reader=lambda: (32768, 60999))
+    params = dict(converge.ARGUMENT_SPEC.validate(dict(ARGS, enforce=True, management_ports=[22],
+                                                       connection_port=2222)).params)
+    with pytest.raises(fp.SafetyError) as info:
+        converge.converge(backend, params, environ={})
+    assert '2222' in str(info.value)
+    assert backend.calls == [['-j', 'list', 'ruleset']]   # read, never applied
