@@ -76,7 +76,7 @@ class ActionModule(ActionBase):
         """The TCP port of the connection this task arrives on, from Ansible itself (the ssh connection's
         ``port`` option, else ``ansible_port``, else 22), so that the lock-out guard works under ``become``, where
         sudo resets ``SSH_CONNECTION``. None for connections that do not arrive over the network (local)."""
-        transport = str(getattr(self._connection, 'transport', '') or '').split('.')[-1]
+        transport = str(getattr(self._connection, 'transport', '') or '').rsplit('.', maxsplit=1)[-1]
         if transport not in ('ssh', 'paramiko', 'paramiko_ssh', 'libssh'):
             return None
         port = None

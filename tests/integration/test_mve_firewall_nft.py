@@ -305,8 +305,9 @@ def test_a_moved_database_port_leaves_one_rule(srv):
     base = dict(features={'database': 'sqlserver', 'printer_protocols': []}, outbound='always',
                 scopes={'database': [BAD], 'browser': [OK]})
     mve_firewall.converge(backend(srv), params(**base))
-    moved = mve_firewall.converge(backend(srv), params(**dict(base, features=dict(base['features'],
-                                                                                   ports={'db.sqlserver': 1533}))))
+    moved_args = dict(base)
+    moved_args['features'] = dict(base['features'], ports={'db.sqlserver': 1533})
+    moved = mve_firewall.converge(backend(srv), params(**moved_args))
     assert [(c['action'], c['fields']) for c in moved['changes']] == [('update', ['name', 'remote_ports'])]
     live = firewall_nft.parse_ruleset(srv.nft(['-j', 'list', 'ruleset'])[1], 'printfleet.mve')['rules']
     database = [r for r in live if r['key'] == 'outbound/tcp/database']
