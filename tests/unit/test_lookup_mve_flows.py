@@ -8,13 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 import yaml
+from support import adhoc
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
@@ -180,36 +179,13 @@ def test_return_documents_every_field():
 # ---------------------------------------------------------------------------------------------------------
 
 def _ansible(tmp_path, expression):
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, 'build', 'pytest'),  # tests/conftest.py's symlink
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-        'ANSIBLE_HOME': str(tmp_path / 'home'),
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'tmp'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.builtin.default',
-        'ANSIBLE_CALLBACK_RESULT_FORMAT': 'json',
-        'ANSIBLE_DEPRECATION_WARNINGS': '0',
-    })
-    bindir = os.path.dirname(sys.executable)
-    cmd = [os.path.join(bindir, 'ansible'), 'localhost', '-c', 'local', '-m', 'ansible.builtin.debug',
-           # JSON arguments: in k=v form, a dict literal ending in '}}' would end the template early.
-           '-a', json.dumps({'msg': '{{ %s }}' % expression})]
-    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, check=False, timeout=120)
-    return proc
+    return adhoc.debug(tmp_path, expression)
 
 
 def _msg(proc):
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    # Ad-hoc output of the default callback: "localhost | SUCCESS => {...json...}".
-    head, sep, body = proc.stdout.partition('=>')
-    assert sep and 'SUCCESS' in head, proc.stdout
-    return json.loads(body)['msg']
+    return adhoc.msg(proc)
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible')),
-                    reason='the ansible CLI is not installed beside this python')
 def test_query_through_ansible(tmp_path):
     msg = _msg(_ansible(tmp_path, "query('%s', features={'database': 'sqlserver', 'ports': {'db.sqlserver': 1533}}, "
                                   "destination='database')" % NAME))
@@ -218,8 +194,6 @@ def test_query_through_ansible(tmp_path):
     assert msg[0]['destination_port'] == 1533
 
 
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible')),
-                    reason='the ansible CLI is not installed beside this python')
 def test_bad_input_through_ansible(tmp_path):
     proc = _ansible(tmp_path, "query('%s', features={'smtp': 'tls'})" % NAME)
     assert proc.returncode != 0

@@ -8,13 +8,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 import yaml
+from support import adhoc
 
 from ansible.errors import AnsibleFilterError
 
@@ -511,29 +509,8 @@ def test_bad_input(call, message):
 # Through ansible itself: plugin loader, FQCN, templating with ansible's lazy containers
 # ---------------------------------------------------------------------------------------------------------
 
-ANSIBLE = os.path.join(os.path.dirname(sys.executable), 'ansible')
-
-
 def _ansible(tmp_path, expression, extra_vars):
-    env = dict(os.environ)
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': os.path.join(ROOT, 'build', 'pytest'),  # tests/conftest.py's symlink
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-        'ANSIBLE_HOME': str(tmp_path / 'home'),
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'tmp'),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_STDOUT_CALLBACK': 'ansible.builtin.default',
-        'ANSIBLE_CALLBACK_RESULT_FORMAT': 'json',
-        'ANSIBLE_DEPRECATION_WARNINGS': '0',
-    })
-    cmd = [ANSIBLE, 'localhost', '-c', 'local', '-m', 'ansible.builtin.debug',
-           '-a', json.dumps({'msg': '{{ %s }}' % expression}), '-e', json.dumps(extra_vars)]
-    proc = subprocess.run(cmd, env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, check=False, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    head, sep, body = proc.stdout.partition('=>')
-    assert sep and 'SUCCESS' in head, proc.stdout
-    return json.loads(body)['msg']
+    return adhoc.msg(adhoc.debug(tmp_path, expression, extra_vars))
 
 
 def test_filters_through_ansible(tmp_path):
