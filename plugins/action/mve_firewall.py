@@ -121,6 +121,10 @@ class ActionModule(ActionBase):
         try:
             want = firewall_converge.wanted(params, read['default_outbound_action'],
                                             read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
+            profiles = firewall_windows.profiles_text(params['profiles'])
+            for rule in want:
+                if profiles != 'all':
+                    rule['profiles'] = profiles
             validate_windows_names(want)
             have = firewall_plan.annotate([firewall_windows.planner_view(r) for r in read['rules']], want)
             plan = firewall_plan.plan(want, have, state, group)

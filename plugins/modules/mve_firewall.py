@@ -136,6 +136,16 @@ options:
     type: list
     elements: int
     default: [22, 5985, 5986]
+  profiles:
+    description:
+      - With O(backend=windows), the Windows Defender Firewall profiles the rules apply in. The default leaves
+        out the Public profile (a network Windows does not trust, such as a hotspot); add V(public) only when the
+        MVE server really serves printers or browsers there.
+      - Ignored by nftables, which has no profiles.
+    type: list
+    elements: str
+    choices: [domain, private, public]
+    default: [domain, private]
   connection_port:
     description:
       - The TCP port of the management connection this run arrived on, which O(enforce) must keep open. The

@@ -31,6 +31,7 @@ ARGUMENT_SPEC = ArgumentSpec(dict(
     management_ports=dict(type='list', elements='int', default=list(firewall_plan.MANAGEMENT_PORTS)),
     rule_names=dict(type='dict', default={}),
     connection_port=dict(type='int'),
+    profiles=dict(type='list', elements='str', choices=['domain', 'private', 'public'], default=['domain', 'private']),
     persist=dict(type='bool', default=True),
     persist_dir=dict(type='path', default=firewall_nft.PERSIST_DIR),
     persist_conf=dict(type='path', default=firewall_nft.PERSIST_CONF),

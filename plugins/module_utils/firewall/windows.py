@@ -118,6 +118,22 @@ def addresses_to_windows(addresses):
     return ','.join(addresses)
 
 
+def profiles_text(names):
+    """The ``profiles`` value of a rule for a list of profile names: ``all``, or the names in COM bit order."""
+    wanted = set(names or ())
+    if wanted >= set(n for n, dummy in PROFILE_BITS):
+        return 'all'
+    return ', '.join(n for n, dummy in PROFILE_BITS if n in wanted) or 'none'
+
+
+def profiles_mask(text):
+    """A rule's ``profiles`` value -> the COM bit mask."""
+    if text in (None, 'all'):
+        return PROFILES_ALL
+    names = [n.strip() for n in str(text).split(',')]
+    return sum(bit for n, bit in PROFILE_BITS if n in names)
+
+
 def to_com(rule, rule_group):
     """A planner rule -> the dict of COM properties the apply step sets (every key of COM_PROPERTIES)."""
     if rule['transport'] not in PROTOCOLS:
@@ -132,7 +148,7 @@ def to_com(rule, rule_group):
         'RemoteAddresses': addresses_to_windows(rule['remote_addresses']),
         'Direction': DIRECTIONS[rule['direction']],
         'Action': ACTIONS[rule.get('action', 'allow')],
-        'Profiles': PROFILES_ALL,
+        'Profiles': profiles_mask(rule.get('profiles', 'all')),
         'Enabled': True,
     }
     com.update(CONDITION_DEFAULTS)

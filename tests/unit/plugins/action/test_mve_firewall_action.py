@@ -419,3 +419,16 @@ def test_the_guard_refuses_enforce_that_would_cut_the_connection_port():
         converge.converge(backend, params, environ={})
     assert '2222' in str(info.value)
     assert backend.calls == [['-j', 'list', 'ruleset']]   # read, never applied
+
+
+def test_rules_leave_the_public_profile_out_unless_asked():
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim)
+    run(action, ARGS)
+    assert {r['Profiles'] for r in sim.group(GROUP)} == {1 | 2}          # domain and private
+    public = run(action, dict(ARGS, profiles=['domain', 'private', 'public']))
+    assert public['changed'] and {c['fields'][0] for c in public['changes']} == {'profiles'}
+    assert {r['Profiles'] for r in sim.group(GROUP)} == {fw.PROFILES_ALL}
+    assert run(action, dict(ARGS, profiles=['public', 'domain', 'private']))['changed'] is False
+    bad = run(action, dict(ARGS, profiles=['work']))
+    assert bad['failed'] and 'profiles' in bad['msg'] and bad['round_trips'] == 0
