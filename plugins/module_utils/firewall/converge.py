@@ -157,11 +157,14 @@ def converge(backend, params, check_mode=False, environ=None):
         backend.persist(files)
     warnings = []
     if result['after'] and have['drop_chains']:
-        warnings.append('nftables: %s drop%s by default; an accept in table inet %s does not override it, so '
-                        'the MVE flows must be allowed there too' % (
-                            ', '.join('chain %s %s %s (hook %s)' % (c['family'], c['table'], c['chain'], c['hook'])
-                                      for c in have['drop_chains']),
-                            's' if len(have['drop_chains']) == 1 else '', backend.table))
+        warnings.append('nftables: %s; an accept in table inet %s does not override a drop in another table, so the '
+                        'MVE flows must be allowed there too (firewalld: firewall-cmd --permanent --add-port=<port>/<proto> '
+                        'and --reload; ufw: ufw allow <port>/<proto>; a table of your own: an accept rule before its '
+                        'drop)' % (
+                            '; '.join('chain %s %s %s (hook %s) %s' % (
+                                c['family'], c['table'], c['chain'], c['hook'],
+                                'ends in a drop or reject rule' if c.get('by') == 'rule' else 'drops by default')
+                                for c in have['drop_chains']), backend.table))
     return {
         'changed': changed,
         'rules': result['after'],

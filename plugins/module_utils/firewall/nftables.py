@@ -256,6 +256,12 @@ def _parse_rule(rule, rule_group):
     return out
 
 
+def _unconditional_drop(rule):
+    """True for a rule that drops or rejects every packet that reaches it (no match before the verdict)."""
+    exprs = rule.get('expr') or []
+    return not any('match' in e for e in exprs) and any('drop' in e or 'reject' in e for e in exprs)
+
+
 def _parse_management(rule):
     for expr in rule['expr']:
         match = expr.get('match')
@@ -286,6 +292,7 @@ def parse_ruleset(data, rule_group):
     result = {'exists': False, 'rules': [], 'enforce': False, 'management_ports': [], 'foreign': [],
               'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': []}
     by_name = {}
+    base_chains = {}
     for item in items:
         if 'table' in item:
             t = item['table']
@@ -294,14 +301,22 @@ def parse_ruleset(data, rule_group):
         elif 'chain' in item:
             c = item['chain']
             ours = c['family'] == 'inet' and c['table'] == name
+            if not ours and c.get('hook') in ('input', 'output', 'forward'):
+                base_chains[(c['family'], c['table'], c['name'])] = c['hook']
             if not ours and c.get('hook') in ('input', 'output', 'forward') and c.get('policy') == 'drop':
                 result['drop_chains'].append({'family': c['family'], 'table': c['table'], 'chain': c['name'],
-                                              'hook': c['hook']})
+                                              'hook': c['hook'], 'by': 'policy'})
                 if c['hook'] == 'output':
                     result['default_outbound_action'] = 'block'
         elif 'rule' in item:
             r = item['rule']
             if r['family'] != 'inet' or r['table'] != name:
+                where = (r['family'], r['table'], r['chain'])
+                if where in base_chains and _unconditional_drop(r) and not any(
+                        d['family'] == where[0] and d['table'] == where[1] and d['chain'] == where[2]
+                        for d in result['drop_chains']):
+                    result['drop_chains'].append({'family': where[0], 'table': where[1], 'chain': where[2],
+                                                  'hook': base_chains[where], 'by': 'rule'})
                 continue
             comment = r.get('comment') or ''
             if not comment.startswith(prefix):

@@ -26,7 +26,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.firewall import con
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
                         'fixtures', 'nft')
-SCENARIOS = ['empty', 'inbound', 'full_enforce', 'foreign_rule', 'two_groups']
+SCENARIOS = ['empty', 'inbound', 'full_enforce', 'foreign_rule', 'two_groups', 'final_reject']
 
 
 def fixture(name, ext):
@@ -269,3 +269,16 @@ def test_converge_rewrites_a_0_1_0_table_once():
     assert result['changed'] and [c['name'] for c in result['changes']] == ['layout']
     assert result['commands'][0].startswith('rewrite table printfleet_mve: scope drops for ')
     assert 'scope: MVE - NPAP alerts' in result['script']
+
+
+def test_a_host_firewall_ending_in_a_reject_rule_is_reported():
+    """firewalld-like: policy accept, but the input chain ends in an unconditional reject. Our accepts cannot open a
+    port there; converge says where and what to do."""
+    parsed = fn.parse_ruleset(fixture('final_reject', '.json'), 'printfleet.mve')
+    assert parsed['drop_chains'] == [{'family': 'inet', 'table': 'firewalld', 'chain': 'filter_INPUT',
+                                      'hook': 'input', 'by': 'rule'}]
+    assert parsed['default_outbound_action'] == 'allow'
+    result = mve_firewall.converge(backend(Recorder(fixture('final_reject', '.json'))), params())
+    assert result['changed'] is False
+    assert 'chain inet firewalld filter_INPUT (hook input) ends in a drop or reject rule' in result['warnings'][0]
+    assert 'firewall-cmd --permanent --add-port' in result['warnings'][0]
