@@ -36,8 +36,20 @@ def firewall(host, result, error=None):
         if result and result.get('skipped') and not error:
             return []
         return [verdict(host, 'firewall', 'host firewall', ERROR, reason=error or _error_text(result))]
-    changes = dict((c.get('name'), c) for c in result.get('changes') or [])
+    changes = dict((c.get('name'), c) for c in result.get('changes') or [] if c.get('action') in ('add', 'update',
+                                                                                                   'remove'))
     out = []
+    for c in result.get('changes') or []:
+        if c.get('action') == 'persist':
+            out.append(verdict(host, 'firewall', 'boot configuration %s' % c.get('name'), DRIFTED,
+                               wanted='absent' if c.get('after') is None else 'in step with the live rules',
+                               found='missing' if c.get('before') is None else 'different',
+                               reason='the rules would not survive a reboot as they are' if c.get('after') is not None
+                               else 'a file of removed rules is still loaded at boot'))
+        elif c.get('action') == 'set':
+            out.append(verdict(host, 'firewall', 'rule group settings (%s)' % c.get('name'), DRIFTED,
+                               wanted=c.get('after'), found=c.get('before'),
+                               reason='the %s of the rule group differs' % c.get('name')))
     for rule in result.get('rules') or []:
         name = rule.get('name')
         change = changes.pop(name, None)

@@ -30,6 +30,22 @@ def test_firewall_rules_one_verdict_each():
     assert [v['kind'] for v in out] == ['firewall'] * 4
 
 
+def test_firewall_settings_and_boot_configuration():
+    result = {'changed': True, 'rules': [RULE_A], 'changes': [
+        {'action': 'set', 'name': 'enforce', 'fields': ['enforce'], 'before': {'enforce': False},
+         'after': {'enforce': True}},
+        {'action': 'persist', 'name': '/etc/nftables.d/printfleet_mve.nft', 'fields': ['content'], 'before': None,
+         'after': 'table inet printfleet_mve ...'},
+    ]}
+    out = cv.firewall('mve01', result)
+    by = dict((v['check'], v) for v in out)
+    assert by[RULE_A['name']]['verdict'] == 'compliant'
+    assert by['rule group settings (enforce)']['wanted'] == {'enforce': True}
+    boot = by['boot configuration /etc/nftables.d/printfleet_mve.nft']
+    assert (boot['verdict'], boot['found']) == ('drifted', 'missing') and 'reboot' in boot['reason']
+    assert len(out) == 3
+
+
 def test_firewall_error_and_skip():
     assert cv.firewall('mve01', {'failed': True, 'msg': 'nft: permission denied'})[0]['verdict'] == 'error'
     assert cv.firewall('mve01', {}, error='argument spec: mve_firewall_scopes is required')[0]['reason'].startswith(
