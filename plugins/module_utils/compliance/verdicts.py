@@ -36,8 +36,8 @@ def firewall(host, result, error=None):
         if result and result.get('skipped') and not error:
             return []
         return [verdict(host, 'firewall', 'host firewall', ERROR, reason=error or _error_text(result))]
-    changes = dict((c.get('name'), c) for c in result.get('changes') or [] if c.get('action') in ('add', 'update',
-                                                                                                   'remove'))
+    rule_actions = ('add', 'update', 'remove')
+    changes = dict((c.get('name'), c) for c in result.get('changes') or [] if c.get('action') in rule_actions)
     out = []
     for c in result.get('changes') or []:
         if c.get('action') == 'persist':
