@@ -360,6 +360,12 @@ class Ews:
                 return self.response(405), False
             if form.get('csrf_token') != sess['csrf'] or form.get('vac.255.PAGEID') != EWS_PAGE_ID:
                 return self.response(400, self.html_page('Error', '<p>The form is incomplete or expired.</p>')), False
+            if state.get('ports_locked'):
+                # Port settings locked by the printer's administrator (a security template): the EWS answers the
+                # post as saved, and the settings stay as they were.
+                self.posts += 1
+                LOG.info('%s: port access form answered but not taken (ports locked)', p.name)
+                return self.redirect(EWS_PORTS_PATH + '?saved=1'), False
             numbers = self.field_numbers(state.get('ports', {}))
             for key, entry in state.get('ports', {}).items():
                 entry['enabled'] = '%s%d' % (EWS_FIELD_PREFIX, numbers[key]) in form

@@ -29,7 +29,7 @@ description:
   - The check never authenticates, so it needs no password, and it changes nothing.
   - The verdict RV(ok) is true when every requested transport answered with a Kerberos message, the realm
     is served, the clock skew is within O(max_skew), and (with O(require_principal)) the principal exists
-    and can log in. An unknown principal alone is a fact, not a failure.
+    and can log in. An unknown principal fails when you named it (see O(require_principal)).
 author:
   - printfleet.mve contributors (@printfleet)
 requirements:
@@ -86,8 +86,10 @@ options:
     description:
       - Fail when the KDC does not know O(principal), or knows it but the account cannot log in now
         (C(KDC_ERR_CLIENT_REVOKED), C(KDC_ERR_KEY_EXPIRED), C(KDC_ERR_NAME_EXP), C(KDC_ERR_CLIENT_NOTYET)).
+      - When omitted, true for a O(principal) you name (MVE's account must exist) and false for the built-in
+        probe principal, which only serves to test the realm. Set it to V(false) when a missing principal is
+        expected.
     type: bool
-    default: false
 notes:
   - What runs where. On the controller or a Linux host the module runs there. On a Windows host (the MVE
     server itself, C(ansible_connection) V(winrm) or V(psrp)) nothing is installed; the action plugin runs the

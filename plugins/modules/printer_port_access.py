@@ -229,7 +229,7 @@ def main():
         extra = dict(exc.extra)
         if exc.field:
             extra['field'] = exc.field
-        module.fail_json(msg=str(exc), error_kind=exc.kind, **extra)
+        module.fail_json(msg=str(exc), error_kind=exc.kind, changed=bool(getattr(exc, 'sent', False)), **extra)
     if not module._diff:
         result.pop('diff', None)
     module.exit_json(**result)

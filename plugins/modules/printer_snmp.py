@@ -250,9 +250,9 @@ def main():
     try:
         result = asyncio.run(printer_ops.run(params, module.check_mode))
     except printer_ops.Failure as exc:
-        module.fail_json(**exc.fail_kwargs())
+        module.fail_json(changed=printer_ops.sent(exc), **exc.fail_kwargs())
     except snmp_client.SnmpError as exc:
-        module.fail_json(**exc.fail_kwargs('error_kind'))
+        module.fail_json(changed=printer_ops.sent(exc), **exc.fail_kwargs('error_kind'))
     module.exit_json(**result)
 
 

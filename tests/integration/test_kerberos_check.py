@@ -327,3 +327,18 @@ def test_module_params_default_port_from_matrix_and_tls_options_set_aside():
     assert set(kerberos_check.ARGUMENT_SPEC.argument_spec) >= {
         'host', 'port', 'timeout', 'validate_certs', 'ca_path', 'fail_on_error', 'realm', 'principal', 'transport',
         'max_skew', 'require_principal'}
+
+
+@pytest.mark.parametrize('principal,require,ok', [
+    ('nobody', None, False),          # a principal the user names must exist
+    ('nobody', False, True),          # unless the user says a missing one is expected
+    (None, None, True),               # the built-in probe principal only tests the realm
+], ids=['named-unknown-fails', 'named-unknown-allowed', 'probe-principal'])
+def test_an_unknown_principal_fails_when_the_user_named_it(kdc, principal, require, ok):
+    from ansible_collections.printfleet.mve.plugins.module_utils.checks import kerberos as kerberos_check
+    params = dict(host=kdc.host, port=kdc.port, realm=REALM, principal=principal or kerberos_wire.DEFAULT_PRINCIPAL,
+                  transport='udp', timeout=3.0, validate_certs=False, ca_path=None, fail_on_error=True,
+                  max_skew=300.0, require_principal=require)
+    conv, checked = kerberos_check.prepare(params)
+    out = dependency_check.run(conv, checked)
+    assert out['ok'] is ok and out['principal_state'] == 'unknown', out['reason']

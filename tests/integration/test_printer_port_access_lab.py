@@ -231,6 +231,25 @@ def test_form_changed_posts_nothing(ews_lab):
     assert posts(ews_lab, p1) == count and state_file(p1) == state
 
 
+def test_a_form_the_printer_does_not_take_is_changed_and_failed(ews_lab):
+    """Port settings locked on the printer: the form is answered as saved but nothing changes. The module reads
+    back, fails with not_taken, and says changed (a form was sent)."""
+    p1 = ews_lab['printers'][0]
+    original = state_file(p1)
+    locked = dict(original, ports_locked=True)
+    with open(p1['state_file'], 'w') as fh:
+        json.dump(locked, fh)
+    try:
+        result, proc = access(ews_lab, p1, {FTP: 'disabled'})
+        assert result['failed'] and result['error_kind'] == 'not_taken', proc.stdout[-2000:]
+        assert result['changed'] is True
+        assert 'accepted the form but did not take %s=disabled' % FTP in result['msg']
+        assert state_file(p1)['ports'] == original['ports']
+    finally:
+        with open(p1['state_file'], 'w') as fh:
+            json.dump(original, fh)
+
+
 def test_tls_pin_without_ca_path(ews_lab):
     p1 = ews_lab['printers'][0]
     for pin in (fingerprint(p1), fingerprint(p1, colons=False, upper=False)):

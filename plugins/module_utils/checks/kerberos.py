@@ -17,7 +17,7 @@ ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(
     principal=dict(type='str', default=kerberos_wire.DEFAULT_PRINCIPAL),
     transport=dict(type='str', default='both', choices=list(kerberos_wire.TRANSPORTS)),
     max_skew=dict(type='float', default=kerberos_wire.DEFAULT_MAX_SKEW),
-    require_principal=dict(type='bool', default=False),
+    require_principal=dict(type='bool'),
 ))
 
 
@@ -30,6 +30,10 @@ def check_params(params):
     realm = kerberos_wire.validate_realm(params['realm'])
     kerberos_wire.split_principal(params['principal'], realm)
     checked = dict(params)
+    if checked.get('require_principal') is None:
+        # A principal the user names must exist; the built-in probe principal only serves to test the realm.
+        checked['require_principal'] = (params.get('principal') or kerberos_wire.DEFAULT_PRINCIPAL) != \
+            kerberos_wire.DEFAULT_PRINCIPAL
     checked['port'] = dependency_check.resolve_port(params.get('port'), kerberos_wire.FLOW_ID)
     # Kerberos has no TLS: validate_certs and ca_path are accepted for uniformity and set aside.
     checked['validate_certs'], checked['ca_path'] = False, None

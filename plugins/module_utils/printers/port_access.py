@@ -143,6 +143,14 @@ def run(module_params, check_mode, warn):
         return result
     own = 'tcp/%d' % port
     cut_off = any(c['port'] == own and c['after'] == 'disabled' for c in changes)
+    try:
+        return _post_and_verify(access, page, form, changes, cut_off, own, profile, result, warn)
+    except EwsError as exc:
+        exc.sent = True   # the form went out: whatever the printer made of it, the task changed something
+        raise
+
+
+def _post_and_verify(access, page, form, changes, cut_off, own, profile, result, warn):
     access.post(page, form, changes, follow=not cut_off)
     if cut_off:
         warn('%s is the port this module talks to the printer over: it is now disabled, so the printer was not read '

@@ -85,16 +85,25 @@ async def _apply(client, wanted, result, check_mode):
     }
     if not changes or check_mode:
         return
-    await client.set([(c['oid'], c['type'], c['after']) for c in changes])
-    back = await client.get([c['oid'] for c in changes])
-    read_back = back.values()
-    result['values'].update(read_back)
-    bad = printer_settings.unconfirmed(changes, read_back)
-    if bad:
-        raise Failure('the printer accepted the SET but did not take %s (read back: %s)' % (
-            ', '.join('%s=%r' % (printer_settings.label(c), c['after']) for c in bad),
-            ', '.join('%s=%r' % (printer_settings.label(c), c['read_back']) for c in bad)),
-            error_kind='not_taken', oid=bad[0]['oid'], changes=changes)
+    try:
+        await client.set([(c['oid'], c['type'], c['after']) for c in changes])
+        back = await client.get([c['oid'] for c in changes])
+        read_back = back.values()
+        result['values'].update(read_back)
+        bad = printer_settings.unconfirmed(changes, read_back)
+        if bad:
+            raise Failure('the printer accepted the SET but did not take %s (read back: %s)' % (
+                ', '.join('%s=%r' % (printer_settings.label(c), c['after']) for c in bad),
+                ', '.join('%s=%r' % (printer_settings.label(c), c['read_back']) for c in bad)),
+                error_kind='not_taken', oid=bad[0]['oid'], changes=changes)
+    except (Failure, snmp_client.SnmpError) as exc:
+        exc.sent = True   # a SET went out: whatever the printer made of it, the task changed something
+        raise
+
+
+def sent(exc):
+    """True when ``exc`` ended a run after a SET was sent (the result's ``changed``)."""
+    return bool(getattr(exc, 'sent', False))
 
 
 async def run_fleet(params, hosts, check_mode, concurrency=64):
@@ -107,9 +116,9 @@ async def run_fleet(params, hosts, check_mode, concurrency=64):
             try:
                 return host, await run(dict(params, host=host), check_mode)
             except Failure as exc:
-                return host, dict(exc.fail_kwargs(), changed=False, failed=True)
+                return host, dict(exc.fail_kwargs(), changed=sent(exc), failed=True)
             except snmp_client.SnmpError as exc:
-                return host, dict(exc.fail_kwargs('error_kind'), changed=False, failed=True)
+                return host, dict(exc.fail_kwargs('error_kind'), changed=sent(exc), failed=True)
 
     pairs = await asyncio.gather(*(one(h) for h in hosts))
     return dict(pairs)

@@ -152,11 +152,13 @@ def test_read_only_object_refused_by_the_agent(printer_snmpd, capsys):
     assert code == 1
     assert out['error_kind'] == 'not_writable' and out['error_status'] == 'notWritable' and out['oid'] == SYS_DESCR
     assert 'not writable' in out['msg']
+    assert out['changed'] is True   # a SET was sent: the result says so, whatever the agent made of it
 
 
 def test_read_only_name_refused_before_sending(printer_snmpd, capsys):
     code, out = run_module(base(printer_snmpd, write=True, set=[{'name': 'sysDescr', 'value': 'x'}]), capsys)
     assert code == 1 and out['field'] == 'set[0]' and 'read-only' in out['msg']
+    assert out['changed'] is False   # refused before anything was sent
 
 
 def test_wrong_type_fails_clearly(printer_snmpd, capsys):
@@ -177,7 +179,7 @@ def test_set_not_taken_fails(udp_responder, capsys):
     code, out = run_module({'host': '127.0.0.1', 'port': agent.port, 'community': 'private', 'timeout': 1.0,
                             'set': [{'name': 'sysName', 'value': 'new-name'}]}, capsys)
     assert code == 1
-    assert out['error_kind'] == 'not_taken'
+    assert out['error_kind'] == 'not_taken' and out['changed'] is True
     assert "did not take sysName='new-name' (read back: sysName='old-name')" in out['msg']
     pdu_types = [d[0:1] for d in agent.received]
     assert len(pdu_types) == 3  # GET, SET, GET (read-back)
@@ -269,3 +271,12 @@ def test_fleet_set_is_one_task_idempotent_and_reports_each_printer(printer_snmpd
 def test_host_or_printers_is_required(capsys):
     code, out = run_module({'community': 'public', 'get': ['sysName']}, capsys)
     assert code == 1 and 'host' in out['msg'] and 'printers' in out['msg']
+
+
+def test_fleet_set_not_taken_is_changed_and_failed(udp_responder, capsys):
+    agent = udp_responder(make_agent({SYS_NAME: rfc1902.OctetString(b'old-name')}, take_sets=False))
+    code, out = run_module({'printers': ['127.0.0.1'], 'port': agent.port, 'community': 'private', 'timeout': 1.0,
+                            'set': [{'name': 'sysName', 'value': 'new-name'}]}, capsys)
+    assert code == 1 and out['failed_printers'] == ['127.0.0.1']
+    one = out['printers']['127.0.0.1']
+    assert one['error_kind'] == 'not_taken' and one['changed'] is True and out['changed'] is True
