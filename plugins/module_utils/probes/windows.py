@@ -66,9 +66,13 @@ def build(targets, timeout, retries, concurrency, ca_pem=None, seed=None):
             data, accepts[index] = port_probe.udp_request(t, ids)
             entry['payload'] = base64.b64encode(data).decode('ascii')
         entries.append(entry)
-    payload = {'targets': entries, 'timeout_ms': int(float(timeout) * 1000), 'retries': int(retries),
-               'concurrency': int(concurrency), 'ca_pem': ca_pem or None}
-    return payload, accepts
+    return step_payload(entries, timeout, retries, concurrency, ca_pem), accepts
+
+
+def step_payload(entries, timeout, retries, concurrency, ca_pem=None):
+    """The port probe step's payload for ``entries`` (its per-target dicts)."""
+    return {'targets': entries, 'timeout_ms': int(float(timeout) * 1000), 'retries': int(retries),
+            'concurrency': int(concurrency), 'ca_pem': ca_pem or None}
 
 
 def _oserror(outcome):
@@ -162,8 +166,7 @@ def v3_followup(targets, first_results, timeout, retries, concurrency, seed=None
         pending[index] = _v3_accept(user, msg_id)
     if not entries:
         return None, {}
-    return ({'targets': entries, 'timeout_ms': int(float(timeout) * 1000), 'retries': int(retries),
-             'concurrency': max(1, min(int(concurrency), len(entries))), 'ca_pem': None}, pending)
+    return step_payload(entries, timeout, retries, max(1, min(int(concurrency), len(entries)))), pending
 
 
 def apply_v3_followup(targets, first_results, value, pending):
