@@ -83,6 +83,7 @@ class ActionModule(ActionBase):
                     value = {'results': [{'id': i, 'outcome': 'error', 'error': exc.message} for i in pending]}
                 windows_probe.apply_v3_followup(normalized, results, value, pending)
         elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
-        out = {'changed': False, 'results': results, 'summary': port_probe.summarize(results, elapsed_ms),
+        out = {'changed': False, 'results': port_check.select_results(results, params['details']),
+               'summary': port_probe.summarize(results, elapsed_ms),
                'vantage': 'windows', 'round_trips': transport.round_trips}
         return remove_values(out, validation.secrets)

@@ -152,6 +152,16 @@ options:
   ca_path:
     description: CA bundle file, or directory of hashed CA certificates, to verify TLS certificates against.
     type: path
+  details:
+    description:
+      - What RV(results) holds. V(full), every target's result; V(failures), only the results whose state is not
+        V(open); V(summary), none. RV(summary) counts every target in all three.
+      - At thousands of targets, V(failures) and V(summary) keep the task's result small, so that handing it back
+        to Ansible costs little next to the probes.
+    type: str
+    choices: [full, failures, summary]
+    default: full
+    version_added: 0.2.0
   version:
     description: SNMP version for SNMP targets that set none. When unset, V(2c).
     type: str
@@ -250,7 +260,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 results:
-  description: One result per target, in input order (O(targets) first, then the targets derived from O(peers)).
+  description:
+    - One result per target, in input order (O(targets) first, then the targets derived from O(peers)).
+    - With O(details=failures) only the results whose state is not V(open) (same order); empty with
+      O(details=summary).
   returned: always
   type: list
   elements: dict
@@ -519,11 +532,10 @@ def main():
     module = port_check.ARGUMENT_SPEC.create_module()
     params = module.params
     try:
-        targets, snmp_defaults = port_check.build_targets(params)
+        dummy, dummy, normalized = port_check.prepare(params)
     except (port_probe.TargetError, port_matrix.MatrixError) as exc:
         module.fail_json(msg=str(exc), field=exc.field)
 
-    normalized = port_probe.validate_targets(targets, snmp_defaults)
     for name in port_probe.needed_libraries(normalized):
         has, error, reason = _LIBRARIES[name]
         if not has():
@@ -531,13 +543,14 @@ def main():
 
     start = time.perf_counter()
     try:
-        results = port_probe.run_checks(targets, timeout=params['timeout'], retries=params['retries'],
-                                        concurrency=params['concurrency'], validate_certs=params['validate_certs'],
-                                        ca_path=params['ca_path'], snmp_defaults=snmp_defaults)
+        results = port_probe.run_normalized(normalized, timeout=params['timeout'], retries=params['retries'],
+                                            concurrency=params['concurrency'], validate_certs=params['validate_certs'],
+                                            ca_path=params['ca_path'])
     except port_probe.TargetError as exc:
         module.fail_json(msg=str(exc), field=exc.field)
     elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
-    module.exit_json(changed=False, results=results, summary=port_probe.summarize(results, elapsed_ms))
+    module.exit_json(changed=False, results=port_check.select_results(results, params['details']),
+                     summary=port_probe.summarize(results, elapsed_ms), invocation=port_check.invocation(params))
 
 
 if __name__ == '__main__':

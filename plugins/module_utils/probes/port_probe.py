@@ -790,7 +790,13 @@ def run_checks(targets, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, concur
     ``snmp_defaults`` holds module-level SNMP options that targets inherit.
     """
     validate_options(timeout, retries, concurrency)
-    normalized = validate_targets(targets, snmp_defaults)
+    return run_normalized(validate_targets(targets, snmp_defaults), timeout, retries, concurrency, validate_certs,
+                          ca_path)
+
+
+def run_normalized(normalized, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, concurrency=DEFAULT_CONCURRENCY,
+                   validate_certs=True, ca_path=None):
+    """run_checks for targets that validate_targets already normalized (validated once, not twice)."""
     if not normalized:
         return []
     if validate_certs and any(t['tls'] for t in normalized):

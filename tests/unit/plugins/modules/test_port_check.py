@@ -88,6 +88,36 @@ def test_results_and_summary(capsys, tcp_listener, free_port):
     assert summary['elapsed_ms'] >= 0
 
 
+@pytest.mark.parametrize('details, kept', [
+    ('full', ['closed', 'open', 'closed']), ('failures', ['closed', 'closed']), ('summary', [])])
+def test_details_selects_the_results_and_the_summary_counts_them_all(details, kept, capsys, tcp_listener, free_port):
+    closed = [free_port(port_probe.socket.SOCK_STREAM), free_port(port_probe.socket.SOCK_STREAM)]
+    code, out = run_module({'targets': [{'host': LOCAL, 'port': closed[0]}, {'host': LOCAL, 'port': tcp_listener},
+                                        {'host': LOCAL, 'port': closed[1]}],
+                            'timeout': 0.5, 'details': details}, capsys)
+    assert code == 0
+    assert [r['state'] for r in out['results']] == kept
+    if details == 'failures':
+        assert [r['port'] for r in out['results']] == closed  # input order
+    assert (out['summary']['open'], out['summary']['closed'], out['summary']['total']) == (1, 2, 3)
+
+
+def test_invocation_echoes_only_the_target_options_set_and_masks_secrets(capsys, free_port):
+    port = free_port(port_probe.socket.SOCK_STREAM)
+    code, out = run_module({'targets': [{'host': LOCAL, 'port': port},
+                                        {'host': LOCAL, 'port': 161, 'transport': 'udp', 'probe': 'snmp',
+                                         'community': 'per-target-secret'}],
+                            'timeout': 0.2, 'retries': 0, 'community': 'module-secret'}, capsys)
+    assert code == 0
+    echoed = out['invocation']['module_args']
+    assert echoed['targets'][0] == {'host': LOCAL, 'port': port}  # the defaults are not repeated per target
+    assert echoed['targets'][1]['transport'] == 'udp' and echoed['targets'][1]['probe'] == 'snmp'
+    assert echoed['targets'][1]['community'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert echoed['community'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert echoed['details'] == 'full' and echoed['timeout'] == 0.2
+    assert 'secret' not in json.dumps(out).replace('VALUE_SPECIFIED_IN_NO_LOG_PARAMETER', '')
+
+
 def test_check_mode_returns_the_same_results(capsys, tcp_listener):
     args = {'targets': [{'host': LOCAL, 'port': tcp_listener}], 'timeout': 0.5}
     code, normal = run_module(args, capsys)
