@@ -236,7 +236,7 @@ def main():
         module.fail_json(msg=missing_required_lib('pysnmp'), exception=snmp_wire.PYSNMP_IMPORT_ERROR)
     params = dict(module.params)
     params.update(snmp_wire.resolve_snmp_params(module.params))
-    errors = snmp_client.option_errors(params)
+    errors = snmp_client.option_errors(params) + printer_ops.input_errors(params)
     if params['printers'] is not None:
         errors += [InputError('printers[%d]' % i, 'must be a printer host name or address, got an empty string')
                    for i, h in enumerate(params['printers']) if not (h or '').strip()]
@@ -244,7 +244,7 @@ def main():
             errors.append(InputError('concurrency', 'got %r, expected an integer from 1 to 4096'
                                      % (params['concurrency'],)))
     if errors:
-        module.fail_json(**InputError.gather(errors).fail_kwargs())
+        module.fail_json(changed=False, **InputError.gather(errors).fail_kwargs())
     if params['printers'] is not None:
         fleet_main(module, params)
     try:

@@ -31,7 +31,7 @@ OPTIONS = {
 }
 
 
-ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(**OPTIONS))
+ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(**OPTIONS), required_together=[('username', 'password')])
 
 
 def validate(params):

@@ -20,7 +20,7 @@ ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(
     search_base=dict(type='str'),
     search_scope=dict(type='str', choices=list(ldap_wire.SCOPES), default='base'),
     search_filter=dict(type='str', default='(objectClass=*)'),
-))
+), required_together=[('bind_dn', 'bind_password')])
 
 
 def prepare(params, check_mode=False, local_fqdn=None):

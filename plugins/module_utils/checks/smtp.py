@@ -22,20 +22,22 @@ ARGUMENT_SPEC = ArgumentSpec(dependency_check.argument_spec(
     mail_from=dict(type='str'),
     send_to=dict(type='list', elements='str'),
     subject=dict(type='str'),
-))
+), required_together=[('username', 'password')], required_by={'send_to': ('mail_from',)})
 
 
 def prepare(params, check_mode=False, local_fqdn=None):
     """Validated params and the conversation (raises ValueError naming the field). Shared with the action
     plugin, which runs the same conversation from a Windows host (``local_fqdn``: that host's name)."""
     params = dict(params)
+    checked = validate_params(params)   # bad input fails here, before the host name lookup below
+    if checked['encryption'] != 'none':
+        conversation.client_context(checked['validate_certs'], checked.get('ca_path'))
     if not params.get('helo_name'):
         params['helo_name'] = smtp_wire.default_helo_name(local_fqdn or socket.getfqdn())
-    params = validate_params(params)
+        checked = validate_params(params)
+    params = checked
     # Check mode proves sender and recipients but stops before DATA: nothing is sent.
     params['dry_run'] = bool(check_mode)
-    if params['encryption'] != 'none':
-        conversation.client_context(params['validate_certs'], params.get('ca_path'))
     return smtp_wire.smtp_conversation(params), params
 
 

@@ -52,16 +52,49 @@ class ArgumentSpec(object):
         return dict((name, getattr(self, name)) for name in _CONSTRAINTS if getattr(self, name))
 
     def create_module(self, **kwargs):
-        """The module's AnsibleModule (imported here, so that action plugins can use this file without it)."""
+        """The module's AnsibleModule (imported here, so that action plugins can use this file without it).
+
+        When the arguments do not validate, the module fails with every problem (``validation_message``), as
+        ``validate`` reports them on the controller, not only with ansible-core's first message, which for a
+        list of dicts given a string does not name the option."""
         from ansible.module_utils.basic import AnsibleModule
+
+        class SpecModule(AnsibleModule):
+            def fail_json(self, msg=None, **kw):
+                result = self.__dict__.get('validation_result')
+                if result is not None and not self.__dict__.get('_spec_ready'):
+                    msg = validation_message(result.errors, msg)
+                super(SpecModule, self).fail_json(msg=msg, **kw)
+
         args = dict(self.constraints(), argument_spec=copy.deepcopy(self.argument_spec),
                     supports_check_mode=self.supports_check_mode)
         args.update(kwargs)
-        return AnsibleModule(**args)
+        module = SpecModule(**args)
+        module._spec_ready = True  # pylint: disable=protected-access,attribute-defined-outside-init
+        return module
 
     def validate(self, args):
         """Validate task arguments on the controller as AnsibleModule would on the target."""
         validator = ArgumentSpecValidator(copy.deepcopy(self.argument_spec), **self.constraints())
         result = validator.validate(dict(args or {}))
         secrets = result._no_log_values  # pylint: disable=protected-access
-        return Validation(result.validated_parameters, list(result.error_messages), secrets)
+        return Validation(result.validated_parameters, _distinct(result.error_messages), secrets)
+
+
+def _distinct(messages):
+    """The messages without those repeated inside another one (ansible-core reports a list element that is not
+    a dict twice: bare, then naming the option)."""
+    messages = [m for m in messages if m]
+    return [m for i, m in enumerate(messages)
+            if m not in messages[:i] and not any(m != other and m in other for other in messages)]
+
+
+def validation_message(errors, first):
+    """The module's message for argument-spec ``errors`` (an AnsibleValidationErrorMultiple): ``first`` (the
+    message AnsibleModule made of the first error) followed by the other distinct problems, ``; `` separated."""
+    messages = list(getattr(errors, 'messages', None) or [])
+    if len(messages) < 2:
+        return first
+    rest = _distinct(messages[1:])
+    head = first if messages[0] not in ' '.join(rest) else None
+    return '; '.join([m for m in [head] + rest if m])

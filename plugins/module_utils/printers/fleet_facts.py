@@ -108,4 +108,4 @@ def _argument_spec():
     return spec
 
 
-ARGUMENT_SPEC = ArgumentSpec(_argument_spec())
+ARGUMENT_SPEC = ArgumentSpec(_argument_spec(), **snmp_client.SNMP_CONSTRAINTS)

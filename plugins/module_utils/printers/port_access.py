@@ -103,8 +103,21 @@ class PortAccess(object):
         return answer
 
 
+def check_connection_options(params):
+    """The host and timeout, checked before anything is built or sent; EwsError(invalid_option) naming the field."""
+    host = params.get('host')
+    text = host.strip() if isinstance(host, str) else ''
+    if not text or any(c.isspace() or c in '/?#@' for c in text):
+        raise EwsError('invalid_option', 'got %r, expected the printer\'s host name or address (no scheme, path or '
+                       'port)' % (host,), field='host')
+    if not params.get('timeout') or not params['timeout'] > 0:
+        raise EwsError('invalid_option', 'got %r, expected seconds greater than 0' % (params.get('timeout'),),
+                       field='timeout')
+
+
 def run(module_params, check_mode, warn):
     params = dict(module_params)
+    check_connection_options(params)
     wanted = ews_ports.parse_wanted(params['ports'])
     try:
         profile = ews_profiles.merge_profile(params['profile'])

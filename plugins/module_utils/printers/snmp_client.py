@@ -102,9 +102,17 @@ def argument_spec(host=True):
     return spec
 
 
+# The constraints of the SNMP options that the argument spec itself declares (ArgumentSpec keywords): an SNMPv3
+# user name with version 3, no privacy key without an authentication key.
+SNMP_CONSTRAINTS = dict(required_if=[('version', '3', ('username',))], required_by={'priv_key': ('auth_key',)})
+
+
 def option_errors(params):
     """Problems with the connection options (after snmp_wire.resolve_snmp_params): a list of InputError."""
     errors = list(snmp_wire.snmp_param_errors(params))
+    host = params.get('host')
+    if host is not None and (not str(host).strip() or any(c.isspace() for c in str(host).strip())):
+        errors.insert(0, InputError('host', 'got %r, expected a printer host name or address' % (host,)))
     port = params.get('port')
     if port is not None:
         try:

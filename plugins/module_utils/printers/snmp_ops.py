@@ -38,6 +38,22 @@ def _refs(field, items):
     return out
 
 
+def input_errors(params):
+    """Problems with the get, walk and set options, as a list of Failure (field set): the module reports them
+    with the connection options' problems, before any request (or event loop)."""
+    errors = []
+    for field in ('get', 'walk'):
+        try:
+            _refs(field, params.get(field))
+        except Failure as exc:
+            errors.append(exc)
+    try:
+        printer_settings.wanted_sets(params.get('set'))
+    except printer_settings.SettingError as exc:
+        errors.append(Failure(exc.message, field=exc.field))
+    return errors
+
+
 async def run(params, check_mode):
     """Do the module's work; returns the result dict or raises Failure / SnmpError."""
     get_oids = _refs('get', params['get'])
@@ -137,10 +153,10 @@ def _argument_spec():
             name=dict(type='str'),
             value=dict(type='raw', required=True),
             type=dict(type='str'),
-        )),
+        ), mutually_exclusive=[('oid', 'name')], required_one_of=[('oid', 'name')]),
     )
     return spec
 
 
 ARGUMENT_SPEC = ArgumentSpec(_argument_spec(), required_one_of=[('host', 'printers')],
-                             mutually_exclusive=[('host', 'printers')])
+                             mutually_exclusive=[('host', 'printers')], **snmp_client.SNMP_CONSTRAINTS)
