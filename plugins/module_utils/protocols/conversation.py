@@ -405,6 +405,8 @@ class LocalDriver(object):
             self.sock = None
             if isinstance(exc, socket.timeout):
                 raise TlsFailed('no TLS handshake within %.1f s (the service may not speak TLS)' % self.timeout)
+            if isinstance(exc, ConnectionResetError):
+                raise TlsFailed('TLS handshake failed: the peer reset the connection in the middle of the handshake')
             raise TlsFailed('TLS handshake failed: %s' % (getattr(exc, 'reason', None) or exc))
         self.sock = tls
         validated = bool(self.validate_certs)
