@@ -448,8 +448,8 @@ async def _tls_handshake(ctx, sock, server_hostname, verify):
     try:
         transport, dummy = await asyncio.wait_for(
             ctx.loop.create_connection(asyncio.Protocol, sock=sock, ssl=ctx.ssl_context(verify),
-                                       server_hostname=server_hostname, ssl_handshake_timeout=ctx.timeout),
-            ctx.timeout + 1.0)
+                                       server_hostname=server_hostname, ssl_handshake_timeout=ctx.timeout + 1.0),
+            ctx.timeout)  # ours fires first: a TimeoutError that _tls_failure words, not asyncio's abort message
         sslobj = transport.get_extra_info('ssl_object')
         return sslobj.version(), sslobj.cipher(), sslobj.getpeercert(binary_form=True)
     finally:
@@ -486,6 +486,8 @@ async def _tls_step(ctx, t, family, addr, sock):
 def _tls_failure(exc, timeout):
     if isinstance(exc, asyncio.TimeoutError):
         return 'no TLS handshake within %.1f s (the service may not speak TLS)' % timeout
+    if isinstance(exc, ConnectionResetError):
+        return 'TLS handshake failed: the peer reset the connection in the middle of the handshake'
     text = getattr(exc, 'reason', None) or str(exc) or exc.__class__.__name__
     return 'TLS handshake failed: %s' % text
 
@@ -506,7 +508,8 @@ def tls_verdict(result, facts, failure):
     """``result`` (an open TCP port) with its ``tls`` facts and reason; ``failure``: why no handshake happened."""
     if failure:
         result['tls'] = tls_facts.tls_facts(validated=False, validation_error=failure)
-        result['reason'] = 'The TCP connection was accepted, but the %s.' % failure
+        article = 'the ' if failure.startswith('TLS') else ''
+        result['reason'] = 'The TCP connection was accepted, but %s%s.' % (article, failure)
         return result
     result['tls'] = facts
     if facts['validated']:
