@@ -231,3 +231,112 @@ def test_dependency_check_faults(faults):
         assert results[name]['result']['connect_error'] == 'timeout', results[name]['result']
     for name in ('smtp no such name', 'database no such name'):
         assert results[name]['result']['connect_error'] == 'dns', results[name]['result']
+
+
+# ---------------------------------------------------------------------------------------------------- printers
+SNMP_ARGS = {'community': COMMUNITY}
+# (timeout, retries) per link. printer_facts sends its GET and its supplies walk at once, with the same timeout:
+# on a link that drops exactly every other packet the two retry in step and one of them takes the dropped slot
+# until the other is done, so 50% loss gets more retries than the single exchange of port_check needs.
+ALIVE = {'loss10': (0.5, 8), 'loss50': (0.3, 9), 'slow': (2.0, 1)}
+
+
+def printer_tasks():
+    tasks = []
+    for name, (timeout, retries) in ALIVE.items():
+        tasks.append({'name': 'facts %s' % name, 'printfleet.mve.printer_facts': dict(
+            SNMP_ARGS, printers=[address(name)], timeout=timeout, retries=retries)})
+        tasks.append({'name': 'snmp %s' % name, 'printfleet.mve.printer_snmp': dict(
+            SNMP_ARGS, host=address(name), get=['1.3.6.1.2.1.1.5.0'], timeout=timeout, retries=retries)})
+    tasks.append({'name': 'facts dead', 'printfleet.mve.printer_facts': dict(
+        SNMP_ARGS, printers=[HOLE, NOWHERE], timeout=1.0, retries=1)})
+    tasks.append({'name': 'facts garbage', 'printfleet.mve.printer_facts': dict(
+        SNMP_ARGS, printers=[PEER], port=PEER_PORTS['udp_garbage'], timeout=1.0, retries=1)})
+    for label, host, port in (('black hole', HOLE, 161), ('no such name', NOWHERE, 161),
+                              ('garbage', PEER, PEER_PORTS['udp_garbage'])):
+        tasks.append({'name': 'snmp %s' % label, 'printfleet.mve.printer_snmp': dict(
+            SNMP_ARGS, host=host, port=port, get=['1.3.6.1.2.1.1.5.0'], timeout=1.0, retries=1)})
+    return tasks
+
+
+def test_printer_snmp_faults(faults):
+    results = run(faults, 'printers', printer_tasks())
+    for name in ALIVE:
+        facts = results['facts %s' % name]
+        assert facts['status'] == 'ok', facts
+        printer = facts['result']['printers'][address(name)]
+        assert printer['reachable'] is True, (name, printer)
+        assert printer['sys_name'] == SYS_NAME and printer['vendor'] == 'Lexmark', printer
+        snmp = results['snmp %s' % name]
+        assert snmp['status'] == 'ok', snmp
+        assert SYS_NAME in json.dumps(snmp['result']), snmp['result']
+    # Dead printers: not reachable, a reason and a kind, within timeout x (retries + 1).
+    dead = results['facts dead']
+    assert dead['status'] == 'ok', dead
+    within(dead['result']['summary']['elapsed_ms'] / 1000.0, 1.0 * 2)
+    hole, nowhere = dead['result']['printers'][HOLE], dead['result']['printers'][NOWHERE]
+    assert hole['reachable'] is False and hole['error_kind'] == 'timeout', hole
+    assert nowhere['reachable'] is False and nowhere['error_kind'] == 'resolve', nowhere
+    garbage = results['facts garbage']['result']['printers'][PEER]
+    assert garbage['reachable'] is False, garbage
+    within(results['facts garbage']['result']['summary']['elapsed_ms'] / 1000.0, 1.0 * 2)
+    for printer in (hole, nowhere, garbage):
+        readable(printer['error'])
+    for label in ('black hole', 'no such name', 'garbage'):
+        entry = results['snmp %s' % label]
+        assert entry['status'] == 'failed', entry
+        readable(entry['result']['msg'])
+        assert entry['result'].get('error_kind'), entry['result']
+        assert entry['seconds'] <= 1.0 * 2 + TASK_MARGIN, (label, entry['seconds'])
+    assert results['snmp black hole']['result']['error_kind'] == 'timeout'
+
+
+# ----------------------------------------------------------------------------------------- printer_port_access
+ACCESS_CASES = {
+    # name: (host, HTTPS port, expected error_kind, words of the message)
+    'https 500': (PEER, PEER_PORTS['https_500'], 'http_error', 'HTTP 500'),
+    'unexpected page': (PEER, PEER_PORTS['https_page'], 'form_changed', 'no port-access form'),
+    'reset mid tls': (PEER, PEER_PORTS['tls_reset'], None, None),
+    'half greeting': (PEER, PEER_PORTS['smtp_half'], None, None),
+    'silent': (PEER, PEER_PORTS['silent'], 'timeout', 'within 1.0 s'),
+    'black hole': (HOLE, 443, 'timeout', 'within 1.0 s'),
+    'no such name': (NOWHERE, 443, None, NOWHERE),
+}
+
+
+def test_printer_port_access_faults(faults):
+    tasks = [{'name': name, 'printfleet.mve.printer_port_access': {
+        'host': host, 'username': 'admin', 'password': 'fault-password', 'ports': {'tcp/21': 'disabled'},
+        'features': {'printer_protocols': ['snmp', 'https']}, 'ca_path': faults['ca'], 'timeout': 1.0,
+        'profile': {'port': port}}} for name, (host, port, dummy, dummy2) in ACCESS_CASES.items()]
+    results = run(faults, 'printer_port_access', tasks)
+    for name, (host, port, kind, words) in ACCESS_CASES.items():
+        entry = results[name]
+        assert entry['status'] == 'failed', (name, entry)
+        out = entry['result']
+        readable(out['msg'])
+        assert out.get('changed') is False, (name, out)
+        assert out.get('error_kind'), (name, out)
+        if kind:
+            assert out['error_kind'] == kind, (name, out)
+        if words:
+            assert words in out['msg'], (name, out['msg'])
+        # One request at most: the connection and the TLS handshake each have the timeout.
+        assert entry['seconds'] <= 1.0 * 2 + TASK_MARGIN, (name, entry['seconds'])
+
+
+# ------------------------------------------------------------------------------------------- inventory plugin
+def test_printers_inventory_faults(faults):
+    timeout, retries = ALIVE['loss50']
+    config = {'plugin': 'printfleet.mve.printers', 'community': COMMUNITY, 'timeout': timeout, 'retries': retries,
+              'targets': [address('loss10'), address('loss50'), address('slow'), HOLE]}
+    inventory, proc, seconds = faultnet.run_inventory(faults['dir'], config)
+    assert proc.returncode == 0 and inventory is not None, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr, proc.stderr
+    hosts = set(inventory.get('_meta', {}).get('hostvars', {}))
+    # The slow link's 600 ms round trip is longer than the 0.3 s timeout, but the reply to the first attempt still
+    # counts when it comes in while a retry is out: the printer is found.
+    assert {address('loss10'), address('loss50'), address('slow')} <= hosts, (hosts, proc.stderr)
+    assert HOLE not in hosts, hosts
+    # The silent black hole costs timeout x (retries + 1); ansible-inventory's own start comes on top.
+    assert seconds <= timeout * (retries + 1) + TASK_MARGIN + 2.0, seconds
