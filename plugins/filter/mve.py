@@ -20,6 +20,8 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
 from ansible_collections.printfleet.mve.plugins.module_utils.compliance import report as compliance_report_mod
 from ansible_collections.printfleet.mve.plugins.module_utils.compliance import verdicts as compliance
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import PrintfleetError
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import verify as firewall_verify
 
 PRINTER_LINE = '%-16s %-8s %-12s %-14s fw %-16s pages %s'
 PRINTER_UNREACHABLE_LINE = '%-16s UNREACHABLE: %s'
@@ -202,6 +204,23 @@ def firewall_verify_targets(flows, host, blocked_port=None, enforce=False):
     return targets
 
 
+def firewall_verify_plan(rules, host, source, enforce=False, management_ports=None, blocked_port=None):
+    """The controller's probes of the firewall's inbound TCP ports: targets, and per port ``pass`` or ``drop``."""
+    rules = _sequence('firewall_verify_plan', rules, 'the input (the rules mve_firewall returned)')
+    try:
+        return firewall_verify.plan(rules, host, source, enforce=enforce, management_ports=management_ports or (),
+                                    blocked_port=blocked_port)
+    except PrintfleetError as exc:
+        raise AnsibleFilterError('printfleet.mve.firewall_verify_plan: %s' % exc)
+
+
+def firewall_verify_findings(results, verify_plan):
+    """``{blocked, leaked}``: allowed ports that the probes found dropped, ports outside the scope that answered."""
+    results = _sequence('firewall_verify_findings', results, 'the input (port_check results)')
+    verify_plan = _mapping('firewall_verify_findings', verify_plan, 'verify_plan (firewall_verify_plan output)')
+    return firewall_verify.findings(results, verify_plan)
+
+
 def printer_web_credentials(hosts, hostvars):
     """Printer address -> {username, password} of its web server, for the inventory hosts that carry
     ``mve_printer_https_password`` (and optionally ``mve_printer_https_username``)."""
@@ -288,6 +307,8 @@ class FilterModule(object):
             'dependency_failure_summary': dependency_failure_summary,
             'result_details': result_details,
             'firewall_verify_targets': firewall_verify_targets,
+            'firewall_verify_plan': firewall_verify_plan,
+            'firewall_verify_findings': firewall_verify_findings,
             'database_login_from': database_login_from,
             'printer_web_credentials': printer_web_credentials,
             'compliance_verdicts': compliance_verdicts,

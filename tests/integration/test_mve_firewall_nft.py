@@ -483,3 +483,59 @@ def test_bad_input_through_ansible_changes_nothing(srv, installed):
         assert srv.ruleset() == before
     windows = ansible(srv, dict(backend='windows'))
     assert windows['failed'] and 'action plugin' in windows['msg']
+
+
+# ---- the role's verification, with the controller as a peer ------------------------------------------------
+
+ROLE_PLAY = '''
+- name: The mve_firewall role on a host in its own namespace, verified from the controller (the ok peer)
+  hosts: mve
+  gather_facts: false
+  roles:
+    - role: printfleet.mve.mve_firewall
+'''
+
+
+def role_run(lab, tmp_path, **role_vars):
+    """ansible-playbook in the ``ok`` namespace (the controller, the probes' vantage point); the MVE host's
+    modules run in ``srv`` (its Python interpreter is a wrapper that enters the namespace), as over SSH."""
+    interpreter = tmp_path / 'srv-python'
+    interpreter.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (lab.srv, PYTHON))
+    interpreter.chmod(0o755)
+    inventory = tmp_path / 'inventory.yml'
+    host = {'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': str(interpreter)}
+    inventory.write_text(json.dumps({'all': {'hosts': {'mve': host}}}))
+    playbook = tmp_path / 'role.yml'
+    playbook.write_text(ROLE_PLAY)
+    variables = dict(mve_firewall_backend='nftables', mve_firewall_persist=False, mve_firewall_management_ports=[SSH],
+                     mve_firewall_features={'printer_protocols': ['npap']})
+    variables.update(role_vars)
+    env = ansible_env(ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, 'build', 'collections'))
+    env['PATH'] = env['PATH'] + os.pathsep + '/usr/sbin:/sbin'
+    cmd = ['ip', 'netns', 'exec', lab.ok, os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory), str(playbook),
+           '-e', json.dumps(variables)]
+    return run(cmd, check=False, env=env, cwd=ROOT)
+
+
+def test_role_verification_proves_both_halves_with_real_packets(srv, installed, tmp_path):
+    # The controller (198.18.0.2) is outside the browsers' scope: the role proves TCP 443 is dropped for it.
+    outside = role_run(srv, tmp_path, mve_firewall_scopes={'printer': [OK], 'browser': [BAD]})
+    assert outside.returncode == 0, outside.stdout[-4000:] + outside.stderr[-2000:]
+    assert 'skipped=0' in outside.stdout and 'failed=0' in outside.stdout   # the verification ran and passed
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'timeout' and srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'
+    # Inside the scope, with enforce: 443 must pass, TCP 8080 (listening, allowed by no rule) must be dropped.
+    inside = role_run(srv, tmp_path, mve_firewall_scopes={'printer': [OK], 'browser': [OK]}, mve_firewall_enforce=True,
+                      mve_firewall_verify_blocked_port=OTHER)
+    assert inside.returncode == 0, inside.stdout[-4000:] + inside.stderr[-2000:]
+    assert 'skipped=0' in inside.stdout and 'failed=0' in inside.stdout
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'open' and srv.probe(srv.ok, 'tcp', SRV_OK, OTHER) == 'timeout'
+    # The verification fails when the packets disagree with the scopes: told that the controller is a browser
+    # (it is not: its packets are dropped), then told that it is outside the scope (its packets pass).
+    blocked = role_run(srv, tmp_path, mve_firewall_scopes={'printer': [OK], 'browser': [BAD]},
+                       mve_firewall_verify_source=BAD)
+    assert blocked.returncode == 2 and 'drops these allowed inbound flows' in blocked.stdout, blocked.stdout[-4000:]
+    assert '"port": %d, "state": "filtered"' % WEB in blocked.stdout
+    leaked = role_run(srv, tmp_path, mve_firewall_scopes={'printer': [OK], 'browser': [OK]},
+                      mve_firewall_verify_source='203.0.113.9')
+    assert leaked.returncode == 2 and 'should drop the controller' in leaked.stdout, leaked.stdout[-4000:]
+    assert '"port": %d, "state": "open"' % WEB in leaked.stdout

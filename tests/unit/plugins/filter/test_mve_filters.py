@@ -37,7 +37,8 @@ def flow(flow_id, transport, port, advisory=False, **extra):
 
 def test_filter_module_lists_every_filter():
     assert FILTERS == ['compliance_report', 'compliance_verdicts', 'database_login_from', 'dependency_failure_summary',
-                       'dependency_lines', 'dependency_verdicts', 'firewall_verify_targets', 'port_check_table', 'port_failure_summary', 'port_policy',
+                       'dependency_lines', 'dependency_verdicts', 'firewall_verify_findings', 'firewall_verify_plan',
+                       'firewall_verify_targets', 'port_check_table', 'port_failure_summary', 'port_policy',
                        'printer_lines', 'printer_web_credentials', 'result_details']
     for name, func in f.FilterModule().filters().items():
         assert func is getattr(f, name)
