@@ -134,11 +134,20 @@ test: os-deps collection
 	$(MAKE) --no-print-directory oldest
 	$(MAKE) --no-print-directory sanity lint molecule
 
-bench: os-deps collection
+# The benchmarks, then docs/benchmarks.md and docs/benchmarks.svg from their figures (bench/scale.py report).
+$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: os-deps collection $(BIN)/.bench-installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/firewall_nft.py
 	$(BIN)/python bench/firewall_windows_roundtrips.py
 	$(BIN)/python bench/printer_facts.py
+	$(BIN)/python bench/scale.py ratios --sizes 1,1000,10000 --repeat 2 --details default,failures
+	$(BIN)/python bench/scale.py curve --sizes 100,1000,10000
+	$(BIN)/python bench/scale.py matrix --printers 1000
+	$(BIN)/python bench/scale.py report
 
 clean: lab-down
 	rm -rf build .lab

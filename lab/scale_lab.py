@@ -88,14 +88,16 @@ def identity(index):
             'serial': 'SCL%07d' % (7000000 + index), 'page_count': 1000 + 37 * index}
 
 
-def truth_for(index, ports):
+def truth_for(index, ports, plain=False):
     """{key: (what the lab does, expected state)} for printer `index`: served, closed or filtered, and the state
     port_check must report. With 3 or more non-SNMP ports every printer has one closed and one filtered; with
     fewer (the 10,000-printer sweep serves RAW and SNMP only) every 4th printer has one closed (index % 4 == 0) and
     every 4th one filtered (index % 4 == 2), so that most printers still print."""
     keys = [p['key'] for p in ports if p['service'] != 'snmp']
     closed = filtered = None
-    if len(keys) >= 3:
+    if plain:
+        pass
+    elif len(keys) >= 3:
         closed = keys[index % len(keys)]
         filtered = keys[(index + 1 + index // len(keys) % (len(keys) - 1)) % len(keys)]
     elif keys and index % 4 == 0:
@@ -291,7 +293,7 @@ def serve(config_path):
     bound = 0
     for i in range(1, cfg['printers'] + 1):
         address = str(first + (i - 1))
-        truth = truth_for(i, ports)
+        truth = truth_for(i, ports, cfg.get('plain'))
         for p in ports:
             if truth[p['key']][0] == 'closed':
                 continue
@@ -348,12 +350,12 @@ def nft_table(d):
     return 'pfscale_' + hashlib.sha1(os.path.abspath(d).encode()).hexdigest()[:8]
 
 
-def nft_rules(table, first, printers, ports):
+def nft_rules(table, first, printers, ports, plain=False):
     """An input-hook chain dropping the filtered (address, port) pairs (loopback packets pass the input hook)."""
     tcp, udp = [], []
     for i in range(1, printers + 1):
         address = str(first + (i - 1))
-        truth = truth_for(i, ports)
+        truth = truth_for(i, ports, plain)
         for p in ports:
             if truth[p['key']][0] == 'filtered':
                 (tcp if p['transport'] == 'tcp' else udp).append('%s . %d' % (address, p['port']))
@@ -387,7 +389,7 @@ def stop(d):
             os.unlink(p[k])
 
 
-def up(d, printers, first_address, flows):
+def up(d, printers, first_address, flows, plain=False):
     pm = load_port_matrix()
     first = ipaddress.IPv4Address(first_address)
     last = first + (printers - 1)
@@ -397,7 +399,8 @@ def up(d, printers, first_address, flows):
     stop(d)
     p = paths(d)
     ports = printer_ports(pm, set(flows) if flows else None)
-    cfg = {'first_address': first_address, 'printers': printers, 'ports': ports, 'status_file': p['status']}
+    cfg = {'first_address': first_address, 'printers': printers, 'ports': ports, 'status_file': p['status'],
+           'plain': plain}
     with open(p['config'], 'w') as fh:
         json.dump(cfg, fh)
     t0 = time.time()
@@ -405,11 +408,11 @@ def up(d, printers, first_address, flows):
     lab_printers = []
     for i in range(1, printers + 1):
         address = str(first + (i - 1))
-        truth[address] = {k: {'expected': v[1], 'set': v[0]} for k, v in truth_for(i, ports).items()}
+        truth[address] = {k: {'expected': v[1], 'set': v[0]} for k, v in truth_for(i, ports, plain).items()}
         lab_printers.append(dict(identity(i), index=i, address=address))
     with open(p['truth'], 'w') as fh:
         json.dump({'ports': ports, 'printers': truth}, fh)
-    rules, filtered = nft_rules(nft_table(d), first, printers, ports)
+    rules, filtered = nft_rules(nft_table(d), first, printers, ports, plain)
     with open(p['nft'], 'w') as fh:
         fh.write(rules)
     subprocess.run(['nft', '-f', p['nft']], check=True)
@@ -457,6 +460,7 @@ def main(argv=None):
     u.add_argument('--first-address', default=DEFAULT_FIRST)
     u.add_argument('--flows', default='printer.raw,printer.snmp',
                    help='comma-separated printer flow ids to serve, or "all" (every printer port of the matrix)')
+    u.add_argument('--plain', action='store_true', help='no port closed or filtered: every selected port served')
     for name in ('down', 'status'):
         sub.add_parser(name).add_argument('--dir', required=True)
     s = sub.add_parser('serve')
@@ -465,7 +469,8 @@ def main(argv=None):
     if opts.cmd == 'serve':
         return serve(opts.config)
     if opts.cmd == 'up':
-        return up(opts.dir, opts.printers, opts.first_address, None if opts.flows == 'all' else opts.flows.split(','))
+        return up(opts.dir, opts.printers, opts.first_address, None if opts.flows == 'all' else opts.flows.split(','),
+                  opts.plain)
     if opts.cmd == 'down':
         stop(opts.dir)
         return 0
