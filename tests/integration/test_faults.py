@@ -296,11 +296,11 @@ ACCESS_CASES = {
     # name: (host, HTTPS port, expected error_kind, words of the message)
     'https 500': (PEER, PEER_PORTS['https_500'], 'http_error', 'HTTP 500'),
     'unexpected page': (PEER, PEER_PORTS['https_page'], 'form_changed', 'no port-access form'),
-    'reset mid tls': (PEER, PEER_PORTS['tls_reset'], None, None),
-    'half greeting': (PEER, PEER_PORTS['smtp_half'], None, None),
+    'reset mid tls': (PEER, PEER_PORTS['tls_reset'], 'tls_failed', 'reset the connection in the middle'),
+    'half greeting': (PEER, PEER_PORTS['smtp_half'], 'tls_failed', 'TLS handshake with'),
     'silent': (PEER, PEER_PORTS['silent'], 'timeout', 'within 1.0 s'),
     'black hole': (HOLE, 443, 'timeout', 'within 1.0 s'),
-    'no such name': (NOWHERE, 443, None, NOWHERE),
+    'no such name': (NOWHERE, 443, 'unreachable', 'cannot resolve %s' % NOWHERE),
 }
 
 

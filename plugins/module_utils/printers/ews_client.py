@@ -157,6 +157,14 @@ class EwsClient(object):
         except ConnectionRefusedError:
             raise EwsError('unreachable', 'connection to %s:%d refused: the printer does not serve HTTPS there'
                            % (self.host, self.port))
+        except ConnectionResetError:
+            if conn.peer is None:   # no handshake yet: the printer's TLS broke off, the host is reachable
+                raise EwsError('tls_failed', 'TLS handshake with %s:%d failed: the printer reset the connection in '
+                               'the middle of the handshake' % (self.host, self.port))
+            raise EwsError('unreachable', 'HTTPS to %s:%d failed: the printer reset the connection'
+                           % (self.host, self.port))
+        except socket.gaierror as exc:
+            raise EwsError('unreachable', 'cannot resolve %s: %s' % (self.host, exc.strerror or exc))
         except (OSError, http_client.HTTPException) as exc:
             raise EwsError('unreachable', 'HTTPS to %s:%d failed: %s' % (self.host, self.port,
                                                                          getattr(exc, 'strerror', None) or exc))
