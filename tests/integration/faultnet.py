@@ -43,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The hostile peers on 198.19.1.2 (ports away from anything real).
 PEER_PORTS = {
     'silent': 7001, 'garbage': 7002, 'smtp_half': 7003, 'ldap_half': 7004, 'tds_half': 7005, 'krb_half': 7006,
-    'tls_reset': 7010, 'smtp_reset': 7011, 'https_500': 8443, 'https_page': 8444, 'udp_garbage': 7020,
+    'drip': 7007, 'tls_reset': 7010, 'smtp_reset': 7011, 'https_500': 8443, 'https_page': 8444, 'udp_garbage': 7020,
 }
 LISTEN_PORT = 9100   # an accepting TCP port in the loss and latency namespaces
 # The emulated links (faultlink.py options); the other namespaces hang off a plain veth pair.
@@ -231,6 +231,7 @@ class FaultNet(object):
                     ('krb_half', bytes.fromhex('000000407e3e'), 'client')]
             peers = [{'mode': 'silent', 'host': host, 'port': PEER_PORTS['silent']},
                      {'mode': 'garbage', 'host': host, 'port': PEER_PORTS['garbage']},
+                     {'mode': 'drip', 'host': host, 'port': PEER_PORTS['drip'], 'interval': 0.7},
                      {'mode': 'tls_reset', 'host': host, 'port': PEER_PORTS['tls_reset']},
                      {'mode': 'smtp_reset', 'host': host, 'port': PEER_PORTS['smtp_reset']},
                      {'mode': 'https', 'host': host, 'port': PEER_PORTS['https_500'], 'status': 500,

@@ -7,6 +7,7 @@
     garbage       TCP: answer at once with bytes that are no protocol's greeting, drain the request, close
     half          TCP: send ``data`` (half of a protocol greeting or reply) and close; ``first: client`` reads the
                   client's request first (client-speaks-first protocols), ``server`` sends at once
+    drip          TCP: a greeting one byte at a time, ``interval`` seconds apart (slower than any timeout's end)
     tls_reset     TCP: read the TLS ClientHello, send the first bytes of a ServerHello, then reset (RST)
     smtp_reset    TCP: a plausible SMTP server up to STARTTLS (220, EHLO with STARTTLS, 220 go ahead), then a
                   reset in the middle of the TLS handshake
@@ -90,6 +91,13 @@ def tcp_handler(peer, tls_context=None):
                 if peer.get('first') != 'client':
                     await drain(reader, idle=0.3)
                 await finish(reader, writer)
+            elif mode == 'drip':
+                # One byte of a greeting every ``interval`` seconds: never idle for a whole timeout, never done.
+                for byte in (b'220 fault.example.test ESMTP ' * 20):
+                    writer.write(bytes([byte]))
+                    await writer.drain()
+                    await asyncio.sleep(peer['interval'])
+                writer.close()
             elif mode == 'tls_reset':
                 await read_tls_client_hello(reader)
                 writer.write(SERVER_HELLO_START)

@@ -172,6 +172,8 @@ DEP_CASES = {
     'smtp garbage': (dep('smtp_check', PEER, PEER_PORTS['garbage'], encryption='starttls'), 'banner', 'not SMTP'),
     'smtp half greeting': (dep('smtp_check', PEER, PEER_PORTS['smtp_half'], encryption='starttls'), 'banner',
                            'closed the connection'),
+    # A greeting dripping in one byte every 0.7 s: the timeout bounds the whole reply, not each byte.
+    'smtp drip': (dep('smtp_check', PEER, PEER_PORTS['drip'], encryption='starttls'), 'banner', 'within 1.0 s'),
     'smtp reset mid starttls': (dep('smtp_check', PEER, PEER_PORTS['smtp_reset'], encryption='starttls'), 'tls',
                                 'reset the connection'),
     'smtp reset mid tls': (dep('smtp_check', PEER, PEER_PORTS['tls_reset'], encryption='ssl'), 'tls',
@@ -227,6 +229,8 @@ def test_dependency_check_faults(faults):
         # The hostile peers answer in the peer's own time (up to 0.3 s of draining) on top of the timeout.
         within(out['elapsed_ms'] / 1000.0, args['timeout'] * attempts, MARGIN)
         assert entry['seconds'] <= args['timeout'] * attempts + TASK_MARGIN, (name, entry['seconds'])
+    # Tighter than the margin above: the drip would otherwise run to the next byte after the timeout (1.4 s).
+    within(results['smtp drip']['result']['elapsed_ms'] / 1000.0, 1.0, 0.25)
     for name in ('smtp black hole', 'database black hole'):
         assert results[name]['result']['connect_error'] == 'timeout', results[name]['result']
     for name in ('smtp no such name', 'database no such name'):

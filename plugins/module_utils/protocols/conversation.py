@@ -380,9 +380,16 @@ class LocalDriver(object):
                 return msg
             if len(self.buf) > MAX_MESSAGE:
                 raise FramingError('more than %d bytes without a complete %s message' % (MAX_MESSAGE, action.framing))
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise ReceiveTimeout('no complete reply within %.1f s' % self.timeout)
-            data = self._recv_more()
+            # The timeout bounds the whole message: a peer that trickles bytes must not stretch it.
+            self.sock.settimeout(left)
+            try:
+                data = self._recv_more()
+            finally:
+                if self.sock is not None:
+                    self.sock.settimeout(self.timeout)
             if not data:
                 raise PeerClosed('the peer closed the connection%s' % (
                     ' after %d bytes of an incomplete reply' % len(self.buf) if self.buf else ''), self.buf)
