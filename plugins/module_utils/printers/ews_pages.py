@@ -97,7 +97,9 @@ class _FormParser(HTMLParser):
             self.textarea = self._add({'tag': 'textarea', 'type': 'textarea', 'name': a.get('name'),
                                        'id': a.get('id'), 'value': '', 'disabled': 'disabled' in a, 'label': None})
         elif tag == 'button':
-            self._add({'tag': 'button', 'type': (a.get('type') or 'submit').lower(), 'name': a.get('name'),
+            btype = (a.get('type') or 'submit').lower()
+            btype = btype if btype in ('submit', 'reset', 'button') else 'submit'  # as browsers read other types
+            self._add({'tag': 'button', 'type': btype, 'name': a.get('name'),
                        'id': a.get('id'), 'value': a.get('value', ''), 'disabled': 'disabled' in a, 'label': None})
         elif tag == 'label':
             self.label_stack.append({'for': a.get('for'), 'text': '', 'controls': []})

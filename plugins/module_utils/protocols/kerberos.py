@@ -488,9 +488,9 @@ def build_as_req(realm, principal, nonce, now, lifetime_s=86400, etypes=DEFAULT_
 def decode_as_req(data):
     """Decode an AS-REQ (ours, or a real client's) into a plain dict; for tests and troubleshooting."""
     try:
-        req, rest = ber_decoder.decode(bytes(data), asn1Spec=AsReq())
+        req, rest = _decode(bytes(data), AsReq())
     except PyAsn1Error as exc:
-        raise KerberosWireError('not an AS-REQ: %s' % exc)
+        raise KerberosWireError('not an AS-REQ: %s' % _first_line(exc))
     body = req['req-body']
     bits = ''.join(str(b) for b in body['kdc-options'])
     return {
@@ -512,8 +512,16 @@ def decode_as_req(data):
 
 
 # -------------------------------------------------------------------------------------------- parse
+# Python errors pyasn1's decoder lets through on some bytes (an 8-octet BER length: OverflowError; a malformed
+# constructed value: IndexError); _decode turns them into PyAsn1Error, so every caller sees one error type.
+_DECODER_LEAKS = (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError)
+
+
 def _decode(data, spec):
-    obj, rest = ber_decoder.decode(data, asn1Spec=spec)
+    try:
+        obj, rest = ber_decoder.decode(data, asn1Spec=spec)
+    except _DECODER_LEAKS as exc:
+        raise PyAsn1Error('%s: %s' % (exc.__class__.__name__, exc))
     return obj, rest
 
 

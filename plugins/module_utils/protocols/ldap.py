@@ -308,7 +308,8 @@ def parse_message(data):
                         % ('%#04x' % data[0] if data else 'missing'))
     try:
         msg, rest = ber_decoder.decode(data, asn1Spec=LDAPMessage())
-    except PyAsn1Error as exc:
+    # pyasn1's decoder lets some Python errors through (an 8-octet BER length: OverflowError)
+    except (PyAsn1Error, ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError) as exc:
         raise LdapError('the reply is not an LDAP message this check understands: %s'
                         % (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200])
     if rest:

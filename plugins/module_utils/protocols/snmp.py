@@ -44,6 +44,9 @@ except ImportError:  # pragma: no cover - exercised via HAS_PYSNMP in the module
 else:
     HAS_PYSNMP = True
     PYSNMP_IMPORT_ERROR = None
+    # What pyasn1 and pysnmp raise on bytes that do not decode: their own error, and the Python errors their
+    # decoders let through (an 8-octet BER length raises OverflowError from the stream reader).
+    DECODE_ERRORS = (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError, KeyError, OverflowError)
 
 SYS_DESCR_OID = '1.3.6.1.2.1.1.1.0'
 SNMP_VERSIONS = ('1', '2c', '3')
@@ -270,7 +273,9 @@ def _decode_oid(body):
         raise _Short()
     arcs = []
     arc = 0
-    for byte in body:
+    for i, byte in enumerate(body):
+        if byte == 0x80 and (i == 0 or not body[i - 1] & 0x80):
+            raise _Short()   # a sub-identifier with a leading 0x80 octet is not valid BER (pyasn1 refuses it)
         arc = (arc << 7) | (byte & 0x7f)
         if not byte & 0x80:
             arcs.append(arc)
@@ -286,9 +291,17 @@ def _fast_value(tag, body, v1):
     if v1 and tag not in _V1_VALUE_TAGS:
         raise _Short()
     if tag == 0x02:
-        return int.from_bytes(body, 'big', signed=True) if body else 0
+        value = int.from_bytes(body, 'big', signed=True) if body else 0
+        if not -2147483648 <= value <= 2147483647:
+            raise _Short()   # out of Integer32's range: pyasn1 refuses it
+        return value
     if tag in _UNSIGNED_TAGS:
-        return int.from_bytes(body, 'big')
+        # Counter32, Gauge32, TimeTicks (0..2^32-1) and Counter64 (0..2^64-1) are INTEGERs: a first octet with
+        # the high bit set is a negative number, which pyasn1 refuses like any value out of range.
+        value = int.from_bytes(body, 'big')
+        if (body and body[0] & 0x80) or value > (0xffffffffffffffff if tag == 0x46 else 0xffffffff):
+            raise _Short()
+        return value
     if tag == 0x04:
         return _octets(body)
     if tag == 0x06:
@@ -297,9 +310,9 @@ def _fast_value(tag, body, v1):
         return '.'.join(str(b) for b in body)
     if tag == 0x44:
         return _octets(body, text=False)
-    if tag == 0x05 or tag in _EXCEPTION_TAGS:
+    if (tag == 0x05 or tag in _EXCEPTION_TAGS) and not body:
         return None
-    raise _Short()
+    raise _Short()   # a NULL or an exception with content, or a type this path does not know
 
 
 def _fast_parse(data):
@@ -327,6 +340,9 @@ def _fast_parse(data):
                 return None
             fields.append(int.from_bytes(data[fstart:fend], 'big', signed=True))
             pos = fend
+        if not -2147483648 <= fields[0] <= 2147483647 or not 0 <= fields[1] <= 2147483647 \
+                or not 0 <= fields[2] <= 2147483647:
+            return None   # out of the ranges RFC 3416 gives them: pyasn1 decides
         tag, lstart, lend = _read_tlv(data, pos, pend)
         if tag != 0x30 or lend != pend:
             return None
@@ -584,10 +600,17 @@ def message_version(data):
     try:
         wire = int(snmp_api.decodeMessageVersion(bytes(data)))
     except Exception as exc:  # pysnmp raises ProtocolError, pyasn1 its own errors
-        raise SnmpWireError('not an SNMP message: %s' % (exc,))
+        raise SnmpWireError('not an SNMP message: %s' % (decode_reason(exc),))
     if wire not in _WIRE_TO_VERSION:
         raise SnmpWireError('unknown SNMP message version %d' % wire)
     return _WIRE_TO_VERSION[wire]
+
+
+def decode_reason(exc):
+    """The first line of a decoder's error, at most 200 characters (pyasn1 may print a whole schema)."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else exc.__class__.__name__
+    return text if len(text) <= 200 else text[:200] + '...'
 
 
 def _is(value, name):
@@ -709,8 +732,8 @@ def _pyasn1_parse(data):
         result.update(_pdu_fields(mod, pdu))
     except SnmpWireError:
         raise
-    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise SnmpWireError('malformed SNMP v%s message: %s' % (version, exc))
+    except DECODE_ERRORS as exc:
+        raise SnmpWireError('malformed SNMP v%s message: %s' % (version, decode_reason(exc)))
     if rest:
         raise SnmpWireError('%d trailing bytes after the SNMP message' % len(rest))
     result['error_status_name'] = error_status_name(result['error_status'])
@@ -811,8 +834,8 @@ def parse_v3_message(data):
                     result['usm_stats'][USM_STATS[oid]] = value
     except SnmpWireError:
         raise
-    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise SnmpWireError('malformed SNMPv3 message: %s' % (exc,))
+    except DECODE_ERRORS as exc:
+        raise SnmpWireError('malformed SNMPv3 message: %s' % (decode_reason(exc),))
     if rest:
         raise SnmpWireError('%d trailing bytes after the SNMPv3 message' % len(rest))
     return result

@@ -21,7 +21,6 @@ from ansible_collections.printfleet.mve.plugins.module_utils.protocols import sn
 try:
     from pyasn1.codec.ber import decoder as ber_decoder
     from pyasn1.codec.ber import encoder as ber_encoder
-    from pyasn1.error import PyAsn1Error
     from pyasn1.type import univ
     from pysnmp.proto import api as snmp_api
     from pysnmp.proto import error as pysnmp_error
@@ -169,8 +168,8 @@ def parse_get_reply(data, user, msg_id):
         flags = bytearray(header.getComponentByPosition(2).asOctets() or b'\x00')[0]
         usm = ber_decoder.decode(msg.getComponentByPosition(2).asOctets(), asn1Spec=UsmSecurityParameters())[0]
         msg_data = msg.getComponentByPosition(3)
-    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise snmp_wire.SnmpWireError('malformed SNMPv3 message: %s' % (exc,))
+    except snmp_wire.DECODE_ERRORS as exc:
+        raise snmp_wire.SnmpWireError('malformed SNMPv3 message: %s' % (snmp_wire.decode_reason(exc),))
     if rest:
         raise snmp_wire.SnmpWireError('%d trailing bytes after the SNMPv3 message' % len(rest))
     if flags & _FLAG_AUTH:
@@ -189,15 +188,15 @@ def parse_get_reply(data, user, msg_id):
                 user.priv_key, (int(usm.getComponentByPosition(1)), int(usm.getComponentByPosition(2)), salt),
                 msg_data.getComponent())
             scoped = ber_decoder.decode(plain, asn1Spec=ScopedPDU())[0]
-        except (pysnmp_error.StatusInformation, PyAsn1Error, ValueError, TypeError) as exc:
-            raise UsmError('the reply does not decrypt with this user\'s privacy key: %s' % (exc,))
+        except (pysnmp_error.StatusInformation,) + snmp_wire.DECODE_ERRORS as exc:
+            raise UsmError('the reply does not decrypt with this user\'s privacy key: %s' % (snmp_wire.decode_reason(exc),))
     else:
         scoped = msg_data.getComponent()
     mod = snmp_api.PROTOCOL_MODULES[snmp_wire._V2C]
     try:
         fields = snmp_wire._pdu_fields(mod, scoped.getComponentByPosition(2).getComponent())
-    except (PyAsn1Error, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise snmp_wire.SnmpWireError('malformed SNMPv3 scoped PDU: %s' % (exc,))
+    except snmp_wire.DECODE_ERRORS as exc:
+        raise snmp_wire.SnmpWireError('malformed SNMPv3 scoped PDU: %s' % (snmp_wire.decode_reason(exc),))
     result = empty_result()
     if fields['pdu_type'] == 'report':
         for oid, count in fields['varbinds']:
