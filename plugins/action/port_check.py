@@ -47,7 +47,7 @@ class ActionModule(ActionBase):
     def run_windows(self, args):
         validation = port_check.ARGUMENT_SPEC.validate(args)
         if validation.errors:
-            return {'failed': True, 'changed': False, 'msg': validation.message, 'round_trips': 0}
+            return {'failed': True, 'changed': False, 'msg': validation.message, 'vantage': 'windows', 'round_trips': 0}
         params = validation.params
         try:
             targets, snmp_defaults = port_check.build_targets(params)
@@ -55,10 +55,10 @@ class ActionModule(ActionBase):
             ca_pem = windows_transport.read_ca_bundle(params.get('ca_path')) if any(
                 t['tls'] for t in normalized) and params['validate_certs'] else None
         except errors.PrintfleetError as exc:
-            return remove_values(dict(exc.fail_kwargs(), failed=True, changed=False, round_trips=0),
+            return remove_values(dict(errors.failure(exc), failed=True, changed=False, vantage='windows', round_trips=0),
                                  validation.secrets)
-        except ValueError as exc:
-            return {'failed': True, 'changed': False, 'msg': str(exc), 'field': 'ca_path', 'round_trips': 0}
+        except ValueError as exc:  # windows_transport.read_ca_bundle: a CA file the controller cannot read
+            return dict(errors.failure(exc, field='ca_path'), failed=True, changed=False, vantage='windows', round_trips=0)
         transport = windows_transport.WindowsTransport(self._connection, secrets=validation.secrets,
                                                        host=getattr(self._play_context, 'remote_addr', None))
         start = time.perf_counter()
@@ -70,7 +70,7 @@ class ActionModule(ActionBase):
                 value = transport.run(windows_probe.SCRIPT, payload)
             except windows_transport.WindowsStepError as exc:
                 return {'failed': True, 'changed': False, 'vantage': 'windows', 'round_trips': transport.round_trips,
-                        'msg': 'the port probe step did not run on the Windows host: %s' % exc.message}
+                        'error_kind': exc.kind, 'msg': 'the port probe step did not run on the Windows host: %s' % exc.message}
             results = windows_probe.results(normalized, value, accepts, params['timeout'], params['retries'],
                                             params['validate_certs'])
             # SNMPv3 targets with a user: their authenticated GETs, all in one more round trip.

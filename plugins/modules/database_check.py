@@ -31,6 +31,7 @@ author:
   - printfleet.mve contributors (@printfleet)
 extends_documentation_fragment:
   - printfleet.mve.dependency_check
+  - printfleet.mve.results
 requirements:
   - python-tds >= 1.17 (only for a SQL Server login with O(username) and O(password))
   - pyOpenSSL (only for a SQL Server login over TLS, that is with O(ca_path))
@@ -286,6 +287,20 @@ round_trips:
   returned: when the task's host is a Windows host
   type: int
   sample: 3
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - V(input) when the task failed on its options, before the check ran (see the notes). A check that ran
+      and failed says why in RV(ok), RV(reason) and its own keys instead.
+  returned: on failure, when the task failed on its input
+  type: str
+  sample: input
 '''
 
 from ansible.module_utils.basic import missing_required_lib
@@ -293,6 +308,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import database as database_check
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import db_login
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 
 
 def main():
@@ -300,7 +316,7 @@ def main():
     try:
         params = database_check.validate(module.params)
     except dependency_check.CheckInputError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(changed=False, **failure(exc))
     if params.get('username') and params.get('password'):
         if params['engine'] == 'sqlserver' and not db_login.HAS_PYTDS:
             module.fail_json(msg=missing_required_lib('python-tds', reason='for a SQL Server login'),

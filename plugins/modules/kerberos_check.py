@@ -36,6 +36,7 @@ requirements:
   - pyasn1 >= 0.4.8
 extends_documentation_fragment:
   - printfleet.mve.dependency_check
+  - printfleet.mve.results
 options:
   port:
     description:
@@ -287,12 +288,27 @@ round_trips:
   returned: when the task's host is a Windows host
   type: int
   sample: 5
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - V(input) when the task failed on its options, before the check ran (see the notes). A check that ran
+      and failed says why in RV(ok), RV(reason) and its own keys instead.
+  returned: on failure, when the task failed on its input
+  type: str
+  sample: input
 '''
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import kerberos as kerberos_check
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import kerberos as kerberos_wire
 
 
@@ -303,7 +319,7 @@ def main():
     try:
         conv, params = kerberos_check.prepare(module.params)
     except (dependency_check.CheckInputError, kerberos_wire.KerberosInputError) as exc:
-        module.fail_json(**exc.fail_kwargs())
+        module.fail_json(changed=False, **failure(exc))
     out = dependency_check.run(conv, params)
     dependency_check.finish(module, out)
 

@@ -32,6 +32,7 @@ requirements:
   - cryptography >= 41 (TLS certificate facts)
 extends_documentation_fragment:
   - printfleet.mve.dependency_check
+  - printfleet.mve.results
 attributes:
   diff_mode:
     description: The check changes nothing, so it has no diff to show.
@@ -317,12 +318,27 @@ round_trips:
   returned: when the task's host is a Windows host
   type: int
   sample: 5
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - V(input) when the task failed on its options, before the check ran (see the notes). A check that ran
+      and failed says why in RV(ok), RV(reason) and its own keys instead.
+  returned: on failure, when the task failed on its input
+  type: str
+  sample: input
 '''
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import ldap as ldap_check
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import ldap as ldap_wire
 
 
@@ -334,11 +350,11 @@ def main():
     try:
         conv, params = ldap_check.prepare(module.params)
     except dependency_check.CheckInputError as exc:
-        module.fail_json(**exc.fail_kwargs())
+        module.fail_json(changed=False, **failure(exc))
     try:
         out = dependency_check.run(conv, params)
     except ValueError as exc:  # ca_path that cannot be loaded
-        module.fail_json(msg=str(exc))
+        module.fail_json(changed=False, **failure(exc))
     dependency_check.finish(module, out)
 
 

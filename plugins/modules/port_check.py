@@ -41,6 +41,8 @@ attributes:
   diff_mode:
     support: none
     description: The module changes nothing, so it has no diff to show.
+extends_documentation_fragment:
+  - printfleet.mve.results
 options:
   targets:
     description:
@@ -507,6 +509,21 @@ round_trips:
   returned: when the task's host is a Windows host
   type: int
   sample: 1
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - Why the task failed, V(input) for bad options (see the notes); through a Windows host also the kind of a
+      PowerShell step that did not run (for example V(transport)). A probe whose port is not open does not fail
+      the task; its verdict is in RV(results[].state).
+  returned: on failure
+  type: str
+  sample: input
 '''
 
 import time
@@ -519,6 +536,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.probes import port_
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import mdns as mdns_wire
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 
 _LIBRARIES = {
     'pysnmp': (lambda: snmp_wire.HAS_PYSNMP, lambda: snmp_wire.PYSNMP_IMPORT_ERROR, 'for probe snmp'),
@@ -534,7 +552,7 @@ def main():
     try:
         dummy, dummy, normalized = port_check.prepare(params)
     except (port_probe.TargetError, port_matrix.MatrixError) as exc:
-        module.fail_json(msg=str(exc), field=exc.field)
+        module.fail_json(changed=False, **failure(exc))
 
     for name in port_probe.needed_libraries(normalized):
         has, error, reason = _LIBRARIES[name]
@@ -547,7 +565,7 @@ def main():
                                             concurrency=params['concurrency'], validate_certs=params['validate_certs'],
                                             ca_path=params['ca_path'])
     except port_probe.TargetError as exc:
-        module.fail_json(msg=str(exc), field=exc.field)
+        module.fail_json(changed=False, **failure(exc))
     elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
     module.exit_json(changed=False, results=port_check.select_results(results, params['details']),
                      summary=port_probe.summarize(results, elapsed_ms), invocation=port_check.invocation(params))

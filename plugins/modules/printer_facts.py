@@ -29,6 +29,7 @@ author:
   - printfleet.mve contributors (@printfleet)
 extends_documentation_fragment:
   - printfleet.mve.snmp
+  - printfleet.mve.results
 attributes:
   check_mode:
     support: full
@@ -169,11 +170,25 @@ summary:
   returned: always
   type: dict
   sample: {total: 1000, reachable: 999, unreachable: 1, errors: {timeout: 1}, elapsed_ms: 812.4}
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - V(input) when the task failed on its options (see the notes). A printer that cannot be read does not
+      fail the task; its own C(error_kind) is in RV(printers).
+  returned: on failure
+  type: str
+  sample: input
 '''
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, failure
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet_facts as printer_fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -200,7 +215,7 @@ def main():
         else:
             hosts.append(host.strip())
     if errors:
-        module.fail_json(**InputError.gather(errors).fail_kwargs())
+        module.fail_json(changed=False, **failure(InputError.gather(errors)))
     printers, summary = printer_fleet.collect(hosts, params, params['concurrency'])
     module.exit_json(changed=False, printers=printers, summary=summary)
 

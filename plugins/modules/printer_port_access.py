@@ -36,6 +36,8 @@ attributes:
   diff_mode:
     support: full
     description: The diff shows every mapped port's state (V(enabled) or V(disabled)) before and after.
+extends_documentation_fragment:
+  - printfleet.mve.results
 options:
   host:
     description: Address or DNS name of the printer.
@@ -149,7 +151,7 @@ ports:
   sample: {tcp/21: disabled, tcp/80: enabled, udp/9300: enabled}
 changes:
   description: The ports whose state changed (or would, in check mode).
-  returned: always
+  returned: success, and on failure when the printer did not take the form (RV(error_kind=not_taken))
   type: list
   elements: dict
   contains:
@@ -173,7 +175,7 @@ changes:
       type: str
 unmapped:
   description: Port checkboxes whose label no label pattern of the profile matches (left as they are).
-  returned: success
+  returned: success, and on failure when a port of O(ports) has no checkbox (RV(error_kind=form_changed))
   type: list
   elements: dict
   sample: [{field: vac.255.GUIPORTENABLE.12, label: Telnet}]
@@ -184,7 +186,7 @@ login_kind:
   sample: form
 url:
   description: The port-access page.
-  returned: always
+  returned: success
   type: str
   sample: https://192.0.2.10:443/cgi-bin/dynamic/config/secure/ports.html
 tls:
@@ -194,7 +196,7 @@ tls:
   sample: {fingerprint_sha256: 3a9f..., validated: true, pinned: false, version: TLSv1.3}
 forced:
   description: The ports disabled although MVE needs them (O(force)), with the port-matrix flows that need them.
-  returned: always
+  returned: success
   type: dict
   sample: {tcp/443: [printer.https]}
 verified:
@@ -211,14 +213,34 @@ blocked:
 error_kind:
   description:
     - Why the module failed, for example V(guard_rail), V(login_refused), V(form_changed), V(tls_pin_mismatch),
-      V(certificate_invalid), V(unreachable), V(timeout), V(not_taken), V(invalid_option).
+      V(certificate_invalid), V(tls_failed), V(unreachable), V(timeout), V(http_error), V(unexpected_redirect),
+      V(not_taken), or V(invalid_option) for bad options (this module's word for V(input), see the notes).
   returned: on failure
   type: str
   sample: form_changed
+missing:
+  description: The ports of O(ports) that have no checkbox on the printer's form (nothing was posted).
+  returned: on failure, when a port of O(ports) has no checkbox (RV(error_kind=form_changed))
+  type: list
+  elements: str
+  sample: [tcp/12345]
+fingerprint_sha256:
+  description: SHA-256 fingerprint (hex) of the certificate that failed validation, ready for O(fingerprint).
+  returned: on failure, when the printer's certificate did not validate (RV(error_kind=certificate_invalid))
+  type: str
+  sample: 3a9f0c...
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
 '''
 
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import port_access
 from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_pages import EwsError
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 
 
 def main():
@@ -226,10 +248,7 @@ def main():
     try:
         result = port_access.run(module.params, module.check_mode, module.warn)
     except EwsError as exc:
-        extra = dict(exc.extra)
-        if exc.field:
-            extra['field'] = exc.field
-        module.fail_json(msg=str(exc), error_kind=exc.kind, changed=bool(getattr(exc, 'sent', False)), **extra)
+        module.fail_json(changed=bool(getattr(exc, 'sent', False)), **failure(exc))
     if not module._diff:
         result.pop('diff', None)
     module.exit_json(**result)

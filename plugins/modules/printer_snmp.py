@@ -28,6 +28,7 @@ author:
   - printfleet.mve contributors (@printfleet)
 extends_documentation_fragment:
   - printfleet.mve.snmp
+  - printfleet.mve.results
 attributes:
   check_mode:
     support: full
@@ -187,7 +188,7 @@ walked:
   sample: {'1.3.6.1.2.1.43.11.1.1.6': ['1.3.6.1.2.1.43.11.1.1.6.1.1', '1.3.6.1.2.1.43.11.1.1.6.1.2']}
 changes:
   description: The objects that differed and were set (or would be, in check mode).
-  returned: when O(host) is given
+  returned: when O(host) is given, and on failure when the printer did not take a SET (RV(error_kind=not_taken))
   type: list
   elements: dict
   contains:
@@ -213,18 +214,37 @@ changes:
       sample: Building 2, floor 3
 error_kind:
   description:
-    - Why the module failed, for example V(timeout), V(unreachable), V(authentication), V(decryption),
-      V(not_writable), V(read_only), V(no_access), V(wrong_type), V(no_such_object) or V(not_taken).
-  returned: on failure
+    - Why the module failed, V(input) for bad options (see the notes), else the agent's answer, for example
+      V(timeout), V(unreachable), V(authentication), V(decryption), V(not_writable), V(read_only), V(no_access),
+      V(wrong_type), V(no_such_object) or V(not_taken).
+    - With O(printers), a failed printer's own C(error_kind) is in RV(printers).
+  returned: on failure, except when printers of O(printers) failed
   type: str
   sample: not_writable
+oid:
+  description: The object the agent's error is about; null when the agent blamed none.
+  returned: on failure, when an SNMP request failed or the printer did not take a SET
+  type: str
+  sample: 1.3.6.1.2.1.1.1.0
+error_status:
+  description: The agent's error-status name (for example V(notWritable)); null when the request got no error-status.
+  returned: on failure, when an SNMP request failed
+  type: str
+  sample: notWritable
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
 '''
 
 import asyncio
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, failure
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_ops as printer_ops
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
@@ -244,15 +264,15 @@ def main():
             errors.append(InputError('concurrency', 'got %r, expected an integer from 1 to 4096'
                                      % (params['concurrency'],)))
     if errors:
-        module.fail_json(changed=False, **InputError.gather(errors).fail_kwargs())
+        module.fail_json(changed=False, **failure(InputError.gather(errors)))
     if params['printers'] is not None:
         fleet_main(module, params)
     try:
         result = asyncio.run(printer_ops.run(params, module.check_mode))
     except printer_ops.Failure as exc:
-        module.fail_json(changed=printer_ops.sent(exc), **exc.fail_kwargs())
+        module.fail_json(changed=printer_ops.sent(exc), **failure(exc))
     except snmp_client.SnmpError as exc:
-        module.fail_json(changed=printer_ops.sent(exc), **exc.fail_kwargs('error_kind'))
+        module.fail_json(changed=printer_ops.sent(exc), **failure(exc))
     module.exit_json(**result)
 
 
@@ -262,7 +282,7 @@ def fleet_main(module, params):
         printers = asyncio.run(printer_ops.run_fleet(params, params['printers'], module.check_mode,
                                                      params['concurrency']))
     except printer_ops.Failure as exc:  # bad get/walk/set input, the same for every printer
-        module.fail_json(**exc.fail_kwargs())
+        module.fail_json(changed=False, **failure(exc))
     failed = sorted(h for h, r in printers.items() if r.get('failed'))
     changed = any(r.get('changed') for r in printers.values())
     diff = {'before': dict((h, r['diff']['before']) for h, r in printers.items() if r.get('diff', {}).get('before')),

@@ -30,6 +30,7 @@ requirements:
   - cryptography >= 41 (for the TLS certificate facts, when O(encryption) is V(ssl) or V(starttls))
 extends_documentation_fragment:
   - printfleet.mve.dependency_check
+  - printfleet.mve.results
 attributes:
   check_mode:
     support: full
@@ -349,6 +350,20 @@ round_trips:
   returned: when the task's host is a Windows host
   type: int
   sample: 5
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - V(input) when the task failed on its options, before the check ran (see the notes). A check that ran
+      and failed says why in RV(ok), RV(reason) and its own keys instead.
+  returned: on failure, when the task failed on its input
+  type: str
+  sample: input
 '''
 
 from ansible.module_utils.basic import missing_required_lib
@@ -356,6 +371,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import smtp as smtp_check
 from ansible_collections.printfleet.mve.plugins.module_utils.common import tls_facts
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 
 
 def main():
@@ -363,7 +379,7 @@ def main():
     try:
         conv, params = smtp_check.prepare(module.params, check_mode=module.check_mode)
     except ValueError as exc:  # CheckInputError, or a ca_path that cannot be loaded
-        module.fail_json(msg=str(exc))
+        module.fail_json(changed=False, **failure(exc))
     if params['encryption'] != 'none' and not tls_facts.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography', reason='for the TLS certificate facts'),
                          exception=tls_facts.CRYPTOGRAPHY_IMPORT_ERROR)

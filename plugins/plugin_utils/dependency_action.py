@@ -22,6 +22,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common import errors
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import conversation
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency as dependency_check
 from ansible_collections.printfleet.mve.plugins.module_utils.windows import replay as remote_replay
@@ -63,7 +64,7 @@ class DependencyCheckAction(ActionBase):
         validation = module.ARGUMENT_SPEC.validate(args)
         secrets = validation.secrets
         if validation.errors:
-            return remove_values({'failed': True, 'changed': False, 'msg': validation.message}, secrets)
+            return remove_values(self._failure(validation.message), secrets)
         params = validation.params
         self.transport = windows_transport.WindowsTransport(self._connection, secrets=secrets,
                                                             host=getattr(self._play_context, 'remote_addr', None))
@@ -74,7 +75,7 @@ class DependencyCheckAction(ActionBase):
             ca_pem = self._read_ca(params.get('ca_path'))
             conv, params = module.prepare(params, check_mode=check_mode, local_fqdn=local_fqdn)
         except (dependency_check.CheckInputError, ValueError) as exc:
-            return remove_values({'failed': True, 'changed': False, 'msg': to_text(exc)}, secrets)
+            return remove_values(self._failure(**errors.failure(exc)), secrets)
         start = time.perf_counter()
         try:
             out, rounds = remote_replay.run_replay(
@@ -93,8 +94,20 @@ class DependencyCheckAction(ActionBase):
         return remove_values(out, secrets)
 
     @staticmethod
+    def _failure(msg, **keys):
+        """A task that fails on its input, before any round trip: the module's failure keys (``field``,
+        ``error_kind``) and the Windows path's (``vantage``, ``round_trips``)."""
+        return dict(keys, failed=True, changed=False, msg=to_text(msg), vantage='windows', round_trips=0)
+
+    @staticmethod
     def _read_ca(ca_path):
-        return windows_transport.read_ca_bundle(ca_path)
+        try:
+            return windows_transport.read_ca_bundle(ca_path)
+        except errors.PrintfleetError:
+            raise
+        except ValueError as exc:  # a file the controller cannot read: the user's ca_path
+            text = to_text(exc)
+            raise errors.InputError('ca_path', text[len('ca_path: '):] if text.startswith('ca_path: ') else text)
 
     def _relay(self, actions, timeout, ca_pem):
         """One round trip: the relay step for ``actions`` on the Windows host."""

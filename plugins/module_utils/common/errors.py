@@ -108,3 +108,18 @@ class BackendError(PrintfleetError, RuntimeError):
 class TargetError(InputError):
     """A bad target: the ``targets``/``exclude`` of the printers inventory, or the ``targets``, ``peers`` and
     probe options of port_check (``targets[3].port``)."""
+
+
+def failure(exc, field=None, kind='input'):
+    """``fail_json`` keyword arguments for ``exc``, the same keys from every module: ``msg``, ``field`` (the option
+    the user wrote) when known and ``error_kind``. A PrintfleetError brings its own field, kind and details;
+    another exception (a ValueError of a library) is reported with ``field`` and ``kind`` as given."""
+    if isinstance(exc, PrintfleetError):
+        out = exc.fail_kwargs('error_kind')
+        if field and not out.get('field'):
+            out['field'] = field
+        return out
+    out = {'msg': str(exc), 'error_kind': kind}
+    if field:
+        out['field'] = field
+    return out

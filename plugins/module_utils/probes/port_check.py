@@ -67,7 +67,19 @@ def prepare(params):
     if params.get('peers'):
         derived = port_probe.targets_from_matrix(params.get('features'), params['peers'], params['vantage'])
     targets = explicit + derived
-    return targets, snmp_defaults, port_probe.validate_targets(targets, snmp_defaults)
+    labels = ['targets[%d]' % i for i in range(len(explicit))] + [_peer_label(t, params['peers']) for t in derived]
+    return targets, snmp_defaults, port_probe.validate_targets(targets, snmp_defaults, labels)
+
+
+def _peer_label(target, peers):
+    """How the user wrote a target derived from O(peers): ``peers.<role>[<index>]`` of its host."""
+    role = port_matrix.get_flow(target['flow'])['destination']
+    hosts = peers.get(role)
+    if isinstance(hosts, (list, tuple)):
+        for index, host in enumerate(hosts):
+            if isinstance(host, str) and host.strip() == target['host']:
+                return 'peers.%s[%d]' % (role, index)
+    return 'peers.%s' % role
 
 
 def select_results(results, details):

@@ -96,9 +96,10 @@ def _check_choice(errors, field, value, choices):
     return True
 
 
-def _target_errors(t, index, snmp_defaults=None):
-    """``(normalized_target, errors)`` for one target dict."""
-    base = 'targets[%d]' % index
+def _target_errors(t, index, snmp_defaults=None, base=None):
+    """``(normalized_target, errors)`` for one target dict; ``base`` names it in the errors (default
+    ``targets[<index>]``; a target derived from ``peers`` is named after the peer the user wrote)."""
+    base = base or 'targets[%d]' % index
     errors = []
     if not isinstance(t, dict):
         return None, [TargetError(base, 'expected a dict with keys host, port, transport, probe; got %s'
@@ -146,7 +147,10 @@ def _target_errors(t, index, snmp_defaults=None):
     if probe == 'snmp':
         snmp = snmp_wire.resolve_snmp_params(given, snmp_defaults)
         for problem in snmp_wire.snmp_param_errors(snmp):
-            errors.append(TargetError('%s.%s' % (base, problem.field), problem.message))
+            # A target that sets no SNMP option of its own took them all from the module's options: the error
+            # is about the option the user wrote (``username``), not about a target key nobody wrote.
+            field = '%s.%s' % (base, problem.field) if given else problem.field
+            errors.append(TargetError(field, problem.message))
     else:
         # Only the explicitly given values can be wrong on a target that does not speak SNMP.
         for key, choices in (('version', snmp_wire.SNMP_VERSIONS), ('auth_protocol', snmp_wire.AUTH_PROTOCOLS),
@@ -181,15 +185,20 @@ def validate_target(t, index, snmp_defaults=None):
     return out
 
 
-def validate_targets(targets, snmp_defaults=None):
-    """Validate every target before any probe runs; one TargetError lists all problems."""
+def validate_targets(targets, snmp_defaults=None, labels=None):
+    """Validate every target before any probe runs; one TargetError lists all problems (each once).
+    ``labels`` name the targets in the errors (default ``targets[<index>]``)."""
     if not isinstance(targets, (list, tuple)):
         raise TargetError('targets', 'expected a list of dicts, got %s' % type(targets).__name__)
     out = []
     errors = []
+    seen = set()
     for index, t in enumerate(targets):
-        normalized, problems = _target_errors(t, index, snmp_defaults)
-        errors.extend(problems)
+        normalized, problems = _target_errors(t, index, snmp_defaults, labels[index] if labels else None)
+        for problem in problems:
+            if str(problem) not in seen:   # a module option's problem, shared by many targets, once
+                seen.add(str(problem))
+                errors.append(problem)
         out.append(normalized)
     if errors:
         raise TargetError.gather(errors)

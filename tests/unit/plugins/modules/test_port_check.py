@@ -215,6 +215,6 @@ def test_documentation_matches_argument_spec():
     assert doc['attributes']['diff_mode']['support'] == 'none'
     yaml.safe_load(port_check.EXAMPLES)
     ret = yaml.safe_load(port_check.RETURN)
-    assert set(ret) == {'results', 'summary', 'vantage', 'round_trips'}
+    assert set(ret) == {'results', 'summary', 'vantage', 'round_trips', 'field', 'error_kind'}
     assert set(ret['summary']['contains']) == set(port_probe.STATES) | {'total', 'elapsed_ms'}
     assert set(ret['results']['contains']['tls']['contains']) == set(tls_facts.TLS_FACT_KEYS)

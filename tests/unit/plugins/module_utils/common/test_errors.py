@@ -16,7 +16,7 @@ from ansible_collections.printfleet.mve.plugins.inventory import printers as inv
 from ansible_collections.printfleet.mve.plugins.module_utils.checks import dependency
 from ansible_collections.printfleet.mve.plugins.module_utils.common import addresses, tls_facts
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import (
-    BackendError, InputError, PrintfleetError, ProtocolError, TargetError)
+    BackendError, InputError, PrintfleetError, ProtocolError, TargetError, failure)
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables, planner, windows
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import (
@@ -86,6 +86,17 @@ def test_fail_kwargs():
                                                'missing': ['tcp/21']}
     gathered = InputError.gather([InputError('a', 'x'), InputError('b', 'y')])
     assert gathered.fail_kwargs() == {'msg': 'a: x; b: y', 'field': 'a'}
+
+
+def test_failure_gives_every_module_the_same_keys():
+    assert failure(InputError('port', 'got 0')) == {'msg': 'port: got 0', 'field': 'port', 'error_kind': 'input'}
+    assert failure(ews_pages.EwsError('guard_rail', 'refusing', blocked={'tcp/443': ['printer.https']})) == {
+        'msg': 'refusing', 'error_kind': 'guard_rail', 'blocked': {'tcp/443': ['printer.https']}}
+    # A library's ValueError: the field and kind the caller knows.
+    assert failure(ValueError('bad PEM'), field='ca_path') == {
+        'msg': 'bad PEM', 'field': 'ca_path', 'error_kind': 'input'}
+    assert failure(PrintfleetError('no answer', kind='timeout'), field='host') == {
+        'msg': 'no answer', 'field': 'host', 'error_kind': 'timeout'}
 
 
 @pytest.mark.parametrize('error', [
