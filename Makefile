@@ -28,7 +28,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 export MIBS :=
 
-.PHONY: help os-deps venv collection lab-up lab-down demo test unit integration oldest sanity lint molecule molecule-windows docs clean bench
+.PHONY: help os-deps venv collection lab-up lab-down demo test unit integration oldest sanity lint molecule molecule-windows docs clean bench fuzz
 
 help:
 	@echo "make demo   - start the local lab and run playbooks/site.yml against it"
@@ -148,6 +148,29 @@ bench: os-deps collection $(BIN)/.bench-installed
 	$(BIN)/python bench/scale.py curve --sizes 100,1000,10000
 	$(BIN)/python bench/scale.py matrix --printers 1000
 	$(BIN)/python bench/scale.py report
+
+# Coverage-guided fuzzing (atheris/libFuzzer) of every reply parser, FUZZ_SECONDS each, seeded from the targets'
+# seeds (tests/support/fuzz_targets.py); not part of `make test` (tests/unit/fuzz/ is, with hypothesis).
+# A crash leaves its input in build/fuzz/artifacts/<target>-crash-*: make it a regression test in tests/unit/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= snmp snmp_usm tds firebird smtp ldap kerberos mdns ews framing nft windows_firewall
+FUZZ_DIR := $(CURDIR)/build/fuzz
+
+$(BIN)/.fuzz-installed: requirements-fuzz.txt $(BIN)/.installed
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-fuzz.txt
+	touch $@
+
+fuzz: $(BIN)/.fuzz-installed
+	@mkdir -p $(FUZZ_DIR)/artifacts; failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  $(BIN)/python fuzz/fuzz_$$t.py $(FUZZ_DIR)/corpus/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=30 \
+	    -rss_limit_mb=4096 -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- -print_final_stats=1 \
+	    > $(FUZZ_DIR)/$$t.log 2>&1 || failed="$$failed $$t"; \
+	  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Uncaught Python exception|^[A-Za-z.]*(Error|Exception):' \
+	    $(FUZZ_DIR)/$$t.log | head -n 4 | sed 's/^/  /'; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (inputs in $(FUZZ_DIR)/artifacts, logs in $(FUZZ_DIR))"; exit 1; fi
 
 clean: lab-down
 	rm -rf build .lab

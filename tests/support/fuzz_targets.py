@@ -132,8 +132,16 @@ SNMP_USERS = _snmp_users()
 SNMP_MSG_ID = 77
 
 
+class Disagreement(AssertionError):
+    """The SNMP fast path and pyasn1 read one message differently."""
+
+
 def run_snmp(data):
-    """parse_message: parse_response (the fast path, or pyasn1 when it declines) or, for v3, parse_v3_message."""
+    """parse_message: parse_response (the fast path, or pyasn1 when it declines) or, for v3, parse_v3_message;
+    and the fast path must agree with pyasn1 on every message it accepts."""
+    problem = snmp_disagreement(data)
+    if problem:
+        raise Disagreement(problem)
     snmp.parse_message(data)
 
 
