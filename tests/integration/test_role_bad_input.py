@@ -89,9 +89,8 @@ def _playbook(path, results):
                                          "'errors': ansible_failed_result.argument_errors | default([])}}) }}" % key}},
             ],
         })
-    tasks.append({'name': 'results', 'ansible.builtin.copy': {'content': '{{ bad_input_results | to_nice_json }}',
-                                                               'dest': results, 'mode': '0600'},
-                  'check_mode': False})
+    copy = {'content': '{{ bad_input_results | to_nice_json }}', 'dest': results, 'mode': '0600'}
+    tasks.append({'name': 'results', 'ansible.builtin.copy': copy, 'check_mode': False})
     play = {'name': 'bad role variables', 'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
             'vars': {'bad_input_results': {}, 'ansible_python_interpreter': sys.executable}, 'tasks': tasks}
     with open(path, 'w') as fh:
@@ -123,8 +122,8 @@ def test_role_argument_validation_names_the_variable(outcomes, index):
 
 def test_every_role_has_rows():
     roles_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'roles')
-    roles = sorted(r for r in os.listdir(roles_dir) if os.path.exists(os.path.join(roles_dir, r, 'meta',
-                                                                                       'argument_specs.yml')))
+    roles = sorted(r for r in os.listdir(roles_dir)
+                   if os.path.exists(os.path.join(roles_dir, r, 'meta', 'argument_specs.yml')))
     assert sorted(set(c[0] for c in CASES)) == roles
     assert all(sum(1 for c in CASES if c[0] == r) >= 5 for r in roles)
 
