@@ -16,7 +16,9 @@ class ModuleDocFragment(object):
     tests/integration/test_return_contract.py compares the documented keys with what the modules return).
     """
 
+    # ansible-doc wants options (or attributes) in every fragment: this one adds none.
     DOCUMENTATION = r'''
+options: {}
 notes:
   - 'Failures: every error the collection raises on purpose carries a message, the option it is about and a kind.
     A failed task returns them as C(msg), RV(field) (the option as the user wrote it, for example C(port),
