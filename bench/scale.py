@@ -333,6 +333,7 @@ def cmd_curve(opts):
             row['inventory'] = sweep_inventory(hosts, work)
             row['lab'] = scale_lab('status', lab_dir)
             rows.append(row)
+            save(opts.out or os.path.join(RESULTS, 'curve.json'), rows)   # each size as soon as it is measured
             pc, nm, pf, iv = row['port_check'], row['nmap'], row['printer_facts'], row['inventory']
             print('%6d printers: port_check %d targets %.2f s wall (probes %.2f s), peak RSS %.0f MiB, %d misclassified; '
                   'nmap %.2f s (nmap/port_check %.2f); printer_facts %.2f s (module %.2f s), RSS %.0f MiB, %d lost, '
@@ -344,7 +345,6 @@ def cmd_curve(opts):
                      row['lab'].get('peak_rss_mib', 0), row['load']), flush=True)
         finally:
             scale_lab('down', lab_dir)
-    save(opts.out or os.path.join(RESULTS, 'curve.json'), rows)
     return rows
 
 
