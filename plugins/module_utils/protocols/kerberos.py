@@ -522,6 +522,8 @@ def _decode(data, spec):
         obj, rest = ber_decoder.decode(data, asn1Spec=spec)
     except _DECODER_LEAKS as exc:
         raise PyAsn1Error('%s: %s' % (exc.__class__.__name__, exc))
+    if not obj.isValue:  # an indefinite length closed at once (6b 80 00 00) decodes to the bare schema
+        raise PyAsn1Error('an empty %s' % spec.__class__.__name__)
     return obj, rest
 
 

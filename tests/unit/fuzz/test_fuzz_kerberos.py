@@ -63,3 +63,20 @@ def test_found(label, hexdump):
         kerberos.parse_reply(data)
     with pytest.raises(kerberos.KerberosWireError):
         kerberos.decode_as_req(data)
+
+
+# Found by `make fuzz` (atheris): an indefinite length closed at once decodes to pyasn1's bare schema object,
+# whose fields raise PyAsn1Error ("operation on ASN.1 schema object") in parse_reply and decode_as_req.
+EMPTY_VALUES = [
+    ('atheris crash-bbda499d: AS-REP', '6b80000000003a81b33081b0a103020105a20302010aa481a330'),
+    ('AS-REP', '6b800000'), ('KRB-ERROR', '7e800000'), ('AS-REQ', '6a800000'),
+]
+
+
+@pytest.mark.parametrize('label, hexdump', EMPTY_VALUES, ids=[f[0] for f in EMPTY_VALUES])
+def test_empty_indefinite_values(label, hexdump):
+    data = bytes.fromhex(hexdump)
+    with pytest.raises(kerberos.KerberosWireError):
+        kerberos.parse_reply(data)
+    with pytest.raises(kerberos.KerberosWireError):
+        kerberos.decode_as_req(data)
