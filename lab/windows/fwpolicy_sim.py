@@ -82,6 +82,21 @@ def com_ports(text, protocol):
     return ','.join(tokens)
 
 
+def opens_port(rule, ports):
+    """Test-OpensPort of firewall.ps1: an enabled inbound allow TCP (or any-protocol) rule whose LocalPorts holds
+    one of ``ports`` ('*', numbers, ranges; keywords never match)."""
+    if not (rule['Enabled'] and rule['Direction'] == 1 and rule['Action'] == 1 and rule['Protocol'] in (6, 256)):
+        return False
+    text = str(rule.get('LocalPorts') or '*')
+    if text == '*':
+        return True
+    for token in (t.strip() for t in text.split(',')):
+        m = re.match(r'^(\d+)(?:-(\d+))?$', token)
+        if m and any(int(m.group(1)) <= p <= int(m.group(2) or m.group(1)) for p in ports):
+            return True
+    return False
+
+
 def new_rule(**props):
     rule = {'Name': None, 'Description': None, 'Grouping': None, 'Protocol': 256, 'LocalPorts': '*',
             'RemotePorts': '*', 'RemoteAddresses': '*', 'Direction': 1, 'Action': 1, 'Profiles': fw.PROFILES_ALL,
@@ -116,14 +131,14 @@ class FwPolicySim(object):
         payload = json.loads(json.dumps(payload))
         self.scripts.append(payload)
         if payload['op'] == 'read':
-            out = self.read(payload['group'])
+            out = self.read(payload['group'], payload.get('management_ports') or ())
         elif payload['op'] == 'apply':
             out = self.apply(payload)
         else:
             raise ComError('unknown firewall operation %s' % payload['op'])
         return json.loads(json.dumps(out))
 
-    def read(self, group):
+    def read(self, group, management_ports=()):
         self.enumerations += 1
         self.scanned += len(self.rules)
         out = {'group': group, 'rules': [copy.deepcopy(r) for r in self.rules if r['Grouping'] == group],
@@ -133,7 +148,10 @@ class FwPolicySim(object):
                             for n, p in sorted(self.profiles.items(), key=lambda i: i[1]['bit'])],
                'dynamic_ports': ({'start': self.dynamic_ports[0], 'count': self.dynamic_ports[1]}
                                  if self.dynamic_ports else None),
-               'rule_count': len(self.rules), 'op': 'read', 'local_policy_modify_state': self.modify_state}
+               'rule_count': len(self.rules), 'op': 'read', 'local_policy_modify_state': self.modify_state,
+               'management': [dict((k, r[k]) for k in ('Name', 'Grouping', 'LocalPorts', 'RemoteAddresses', 'Profiles'))
+                              for r in self.rules if r['Grouping'] != group and management_ports
+                              and opens_port(r, management_ports)]}
         return out
 
     def _set(self, rule, spec, group, partial=False):

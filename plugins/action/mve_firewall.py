@@ -28,7 +28,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
-from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
+from ansible_collections.printfleet.mve.plugins.plugin_utils import routes, windows_transport
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as firewall_converge
 
 
@@ -65,6 +65,10 @@ class ActionModule(ActionBase):
                 port = self.management_connection_port(task_vars)
                 if port is not None:
                     args['connection_port'] = port
+            if args.get('connection_source') is None and args.get('connection_port') is not None:
+                source = self.management_connection_source(task_vars)
+                if source is not None:
+                    args['connection_source'] = source
             result.update(self._execute_module(module_name='printfleet.mve.mve_firewall',
                                                module_args=args, task_vars=task_vars))
             return result
@@ -90,6 +94,18 @@ class ActionModule(ActionBase):
         except (TypeError, ValueError):
             return None
 
+    def management_connection_source(self, task_vars):
+        """The controller's address on its route to the host: where the management connection comes from, unless
+        a jump host or NAT stands between (the module also checks the established connections it sees)."""
+        host = getattr(getattr(self, '_play_context', None), 'remote_addr', None) or task_vars.get('ansible_host') \
+            or task_vars.get('inventory_hostname')
+        if not host:
+            return None
+        try:
+            return routes.source_address(str(host), 22)
+        except routes.RouteError:
+            return None
+
     # ---- Windows -----------------------------------------------------------------------------------------
     def run_windows(self, args, check_mode=False, diff=False):
         """Validate, read (1 round trip), plan, apply (0 or 1 round trip). Returns the task result."""
@@ -109,13 +125,15 @@ class ActionModule(ActionBase):
                          'manages allow rules of its group; refused, nothing changed', 'enforce', round_trips=0)
         try:
             group = firewall_converge.prepare(params)
+            scopes = firewall_plan.normalize_management_scopes(params['management_scopes'])
             if state != 'absent' and params['outbound'] != 'auto':
                 validate_windows_names(firewall_converge.wanted(params, None))
         except (firewall_plan.PlanError, port_matrix.MatrixError) as exc:
             return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=0)
 
         try:
-            read = firewall_windows.parse_read(self._step(firewall_windows.read_payload(group)), group)
+            read = firewall_windows.parse_read(self._step(firewall_windows.read_payload(
+                group, firewall_plan.validate_management_ports(params['management_ports']))), group)
         except firewall_windows.WindowsFirewallError as exc:
             return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
         try:
@@ -125,6 +143,8 @@ class ActionModule(ActionBase):
             for rule in want:
                 if profiles != 'all':
                     rule['profiles'] = profiles
+                if not params['enabled']:
+                    rule['enabled'] = False
             validate_windows_names(want)
             have = firewall_plan.annotate([firewall_windows.planner_view(r) for r in read['rules']], want)
             plan = firewall_plan.plan(want, have, state, group)
@@ -142,8 +162,16 @@ class ActionModule(ActionBase):
             'backend': 'windows',
             'profiles': read['profiles'],
             'local_policy_modify_state': read['local_policy_modify_state'],
+            'management_rules': [firewall_windows.management_rule(com, scopes) for com in read['management']],
         }
         warnings = self._warnings(read, plan['after'])
+        outside = [r for r in out['management_rules'] if r['outside_scopes']]
+        if outside:
+            warnings.append('management_scopes: these rules of other groups accept management connections (TCP %s) '
+                            'from outside %s; the module never changes them, narrow them in their own policy: %s'
+                            % (firewall_plan.ports_text(params['management_ports']), ', '.join(scopes), '; '.join(
+                                '%r (group %r) from %s' % (r['name'], r['group'], r['remote_addresses'])
+                                for r in outside)))
         if plan['changed'] and not check_mode:
             try:
                 applied = firewall_windows.parse_apply(self._step(payload_check))

@@ -42,28 +42,10 @@ _raw:
   elements: str
 """
 
-import socket
-
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-
-def source_address(host, port=443):
-    """The local address of a UDP socket connected to ``host`` (no packet is sent)."""
-    try:
-        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise AnsibleLookupError('printfleet.mve.source_address: %r does not resolve: %s' % (host, exc))
-    infos.sort(key=lambda info: info[0] != socket.AF_INET)
-    family, dummy, dummy, dummy, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    try:
-        sock.connect(address)
-        return sock.getsockname()[0]
-    except OSError as exc:
-        raise AnsibleLookupError('printfleet.mve.source_address: no route to %r: %s' % (host, exc))
-    finally:
-        sock.close()
+from ansible_collections.printfleet.mve.plugins.plugin_utils import routes
 
 
 class LookupModule(LookupBase):
@@ -71,4 +53,10 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         port = self.get_option('port')
-        return [source_address(str(term), port) for term in terms]
+        out = []
+        for term in terms:
+            try:
+                out.append(routes.source_address(str(term), port))
+            except routes.RouteError as exc:
+                raise AnsibleLookupError('printfleet.mve.source_address: %s' % exc)
+        return out

@@ -132,10 +132,40 @@ options:
   management_ports:
     description:
       - TCP ports of the management connection (SSH, WinRM over HTTP and HTTPS) that no rule may block and
-        that O(enforce) keeps open from any address.
+        that O(enforce) keeps open (from O(management_scopes)).
     type: list
     elements: int
     default: [22, 5985, 5986]
+  management_scopes:
+    description:
+      - With O(enforce) on nftables, the addresses, networks or C(a-b) ranges that may open connections to
+        O(management_ports); V(any) (the default) keeps them open from every address.
+      - The lock-out guard refuses a scope that leaves out the address this run came from (the action plugin
+        takes it from the controller's route to the host; without it, from C(SSH_CONNECTION)).
+      - With O(backend=windows) the management rules are Windows' own (WinRM, Remote Desktop), which the module
+        never changes; it reports them in RV(management_rules) and warns about those that accept connections
+        from outside O(management_scopes).
+    type: list
+    elements: str
+    default: [any]
+  enabled:
+    description:
+      - With O(backend=windows), whether the rules are enabled. V(false) keeps them in place but disabled (stage
+        them before a change window, enable them later with V(true)); a rule disabled by hand is enabled again.
+      - nftables has no disabled rules; V(false) is refused there (use O(state=absent)).
+    type: bool
+    default: true
+  coexist:
+    description:
+      - What to do on nftables when another table (firewalld, ufw, a table of the host's own) has an input or
+        output base chain that drops by policy or ends in an unconditional drop or reject rule. An accept in
+        this module's table does not override such a drop, so the MVE flows would stay blocked.
+      - V(fail) (before anything changes) with the commands that allow the same flows there (C(firewall-cmd) rich
+        rules and a reload for firewalld, C(ufw allow) lines for ufw), also in RV(coexist).
+      - V(warn) applies the rules anyway and warns with the same commands.
+    type: str
+    choices: [fail, warn]
+    default: fail
   profiles:
     description:
       - With O(backend=windows), the Windows Defender Firewall profiles the rules apply in. The default leaves
@@ -153,6 +183,12 @@ options:
         so that the lock-out guard also works under C(become), where sudo resets C(SSH_CONNECTION); without it
         the module reads C(SSH_CONNECTION). Set it only to override what the connection says.
     type: int
+  connection_source:
+    description:
+      - The address the management connection of this run came from, which O(management_scopes) must hold under
+        O(enforce). The action plugin fills it in (the controller's source address on its route to the host);
+        set it only to override (behind NAT, the translated address).
+    type: str
   persist:
     description:
       - With O(backend=nftables), keep the boot configuration in step with the live table, so that the rules
@@ -343,6 +379,15 @@ profiles:
   elements: dict
   sample: [{name: domain, current: true, enabled: true, default_inbound_action: block,
             default_outbound_action: allow}]
+local_policy_modify_state:
+  description:
+    - With O(backend=windows), whether the local rules take effect (C(INetFwPolicy2.LocalPolicyModifyState)).
+      V(ok), V(group_policy_override) (a Group Policy overrides the local policy; the module warns that its rules
+      take no effect unless the GPO allows local rule merging), V(inbound_blocked) (inbound is blocked whatever
+      the rules say), or null when the host did not say.
+  returned: when O(backend=windows)
+  type: str
+  sample: ok
 rollback:
   description: When the apply step failed on Windows, what it had done (C(done)), the step that failed
     (C(failed_step), C(error)) and what was undone (C(rolled_back), C(rollback_errors)).
@@ -356,6 +401,53 @@ persisted:
   type: list
   elements: str
   sample: [/etc/nftables.d/printfleet_mve.nft]
+coexist:
+  description: Another table on the host drops what this module's rules accept (see O(coexist)); what to run there.
+  returned: when O(backend=nftables) and another table's base chain drops the wanted flows
+  type: dict
+  contains:
+    chains:
+      description: The other tables' base chains that drop (C(family), C(table), C(chain), C(hook), C(by)).
+      type: list
+      elements: dict
+    firewalls:
+      description: The firewalls recognized by their tables (V(firewalld), V(ufw)).
+      type: list
+      elements: str
+    commands:
+      description: The commands that allow the same flows in those firewalls.
+      type: list
+      elements: str
+      sample: ["firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"10.1.0.0/16\"
+                port port=\"443\" protocol=\"tcp\" accept'", firewall-cmd --reload]
+    message:
+      description: The same, as one sentence.
+      type: str
+management_rules:
+  description: With O(backend=windows), the enabled inbound allow rules of other groups that open a management
+    port (Windows' own WinRM rules, for example), as read; the module never changes them.
+  returned: when O(backend=windows)
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The rule's name.
+      type: str
+    group:
+      description: The rule's group (C(Grouping)).
+      type: str
+    local_ports:
+      description: The rule's local ports, as Windows holds them.
+      type: str
+    remote_addresses:
+      description: The rule's remote addresses, as Windows holds them (V(*) for any).
+      type: str
+    profiles:
+      description: The profiles the rule applies in.
+      type: str
+    outside_scopes:
+      description: Whether the rule accepts connections from outside O(management_scopes).
+      type: bool
 script:
   description: The nftables script that was applied (or would be, in check mode); empty when nothing changes.
   returned: when O(backend=nftables)
@@ -375,8 +467,10 @@ def main():
     try:
         result = converge.converge(backend, module.params, check_mode=module.check_mode)
     except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_nft.NftError) as exc:
-        module.fail_json(msg=str(exc), field=getattr(exc, 'field', None), changed=False)
+        module.fail_json(changed=False, **exc.fail_kwargs())
     before = result.pop('_before')
+    if result.get('coexist') is None:
+        result.pop('coexist')
     for warning in result.pop('warnings'):
         module.warn(warning)
     if module._diff:

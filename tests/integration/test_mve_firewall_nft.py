@@ -270,8 +270,11 @@ def _foreign(lab):
 def test_absent_removes_only_ours(srv):
     _foreign(srv)
     mve_firewall.converge(backend(srv), params(enforce=True))
-    other_group = mve_firewall.converge(backend(srv, group='site-b'), params(rule_group='site-b'))
-    assert other_group['changed']
+    # The enforcing group's final drop also drops what the other group accepts: the default refuses, warn applies.
+    with pytest.raises(firewall_nft.NftError, match='chain inet printfleet_mve input'):
+        mve_firewall.converge(backend(srv, group='site-b'), params(rule_group='site-b'))
+    other_group = mve_firewall.converge(backend(srv, group='site-b'), params(rule_group='site-b', coexist='warn'))
+    assert other_group['changed'] and other_group['coexist']['chains'][0]['table'] == 'printfleet_mve'
     result = mve_firewall.converge(backend(srv), params(state='absent'))
     assert result['changed'] and result['rules'] == []
     ruleset = srv.ruleset()
@@ -319,8 +322,8 @@ def test_a_moved_database_port_leaves_one_rule(srv):
 class BrokenRender(firewall_nft.NftablesBackend):
     """Renders the wanted table plus one rule the kernel refuses (a jump to a chain that does not exist)."""
 
-    def render(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS):
-        script = super(BrokenRender, self).render(rules, enforce, management_ports)
+    def render(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS, management_scopes=None):
+        script = super(BrokenRender, self).render(rules, enforce, management_ports, management_scopes)
         return script.replace('\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n',
                               '\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n'
                               '\t\ttcp dport 1 jump no_such_chain\n')
@@ -483,6 +486,91 @@ def test_bad_input_through_ansible_changes_nothing(srv, installed):
         assert srv.ruleset() == before
     windows = ansible(srv, dict(backend='windows'))
     assert windows['failed'] and 'action plugin' in windows['msg']
+
+
+HOLD_SERVER = r'''
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', int(sys.argv[1]))); s.listen(4)
+print('ready', flush=True)
+c, _ = s.accept()
+time.sleep(60)
+'''
+HOLD = r'''
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=3)
+print('connected', flush=True)
+time.sleep(60)
+'''
+ADMIN = 2222   # a management port whose server keeps its connections (the test server closes them at once)
+
+
+def test_management_scopes_restrict_ssh_and_the_guard_sees_established_connections(srv):
+    def proc_tcp():
+        return [run(['ip', 'netns', 'exec', srv.srv, 'cat', path]).stdout for path in ('/proc/net/tcp', '/proc/net/tcp6')]
+
+    # Someone outside the scope is connected to the management port: enforcing that scope would cut them.
+    server = subprocess.Popen(['ip', 'netns', 'exec', srv.srv, PYTHON, '-c', HOLD_SERVER, str(ADMIN)],
+                              stdout=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        assert server.stdout.readline().strip() == 'ready'
+        holder = subprocess.Popen(['ip', 'netns', 'exec', srv.bad, PYTHON, '-c', HOLD, SRV_BAD, str(ADMIN)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == 'connected'
+        with pytest.raises(firewall_plan.SafetyError) as info:
+            mve_firewall.converge(backend(srv), params(enforce=True, management_scopes=[OK], connection_port=ADMIN,
+                                                       management_ports=[SSH, ADMIN]), environ={}, proc_tcp=proc_tcp)
+        assert info.value.field == 'management_scopes' and BAD in info.value.message
+        assert 'printfleet_mve' not in srv.ruleset()
+    finally:
+        for proc in (holder, server):
+            if proc is not None:
+                proc.kill()
+                proc.wait(10)
+    # Nobody outside the scope connected: SSH from the scope only; the rerun reads the scope back from the kernel.
+    result = mve_firewall.converge(backend(srv), params(enforce=True, management_scopes=[OK], connection_port=SSH,
+                                                        connection_source=OK), environ={}, proc_tcp=lambda: [])
+    assert result['changed'] and 'ip saddr %s tcp dport { 22, 5985-5986 } accept' % OK in result['script']
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, SSH) == 'open'
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, SSH) == 'timeout'
+    again = mve_firewall.converge(backend(srv), params(enforce=True, management_scopes=[OK], connection_port=SSH),
+                                  environ={}, proc_tcp=lambda: [])
+    assert again['changed'] is False, again['commands']
+    wider = mve_firewall.converge(backend(srv), params(enforce=True, connection_port=SSH), environ={},
+                                  proc_tcp=lambda: [])
+    assert [c['name'] for c in wider['changes']] == ['enforce'] and wider['changes'][0]['fields'] == ['management_scopes']
+    assert srv.probe(srv.bad, 'tcp', SRV_BAD, SSH) == 'open'
+
+
+HOST_FIREWALL = '''table inet hostfw {
+    chain input {
+        type filter hook input priority filter + 10; policy accept;
+        ct state established,related accept
+        iif "lo" accept
+        reject
+    }
+}
+'''
+
+
+def test_another_table_that_rejects_fails_before_any_change_or_warns(srv):
+    rc, out, err = srv.nft(['-f', '-'], HOST_FIREWALL)
+    assert rc == 0, err
+    try:
+        with pytest.raises(firewall_nft.NftError) as info:
+            mve_firewall.converge(backend(srv), params())
+        assert info.value.field == 'coexist' and 'chain inet hostfw input (hook input) ends in a drop or reject rule' \
+            in info.value.message
+        assert 'printfleet_mve' not in srv.ruleset()
+        # coexist: warn applies; the accept in our table cannot open the port that the other table rejects.
+        result = mve_firewall.converge(backend(srv), params(coexist='warn'))
+        assert result['changed'] and result['coexist']['chains'][0]['table'] == 'hostfw'
+        assert 'hostfw' in result['warnings'][0]
+        assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'refused'
+    finally:
+        srv.nft(['delete', 'table', 'inet', 'hostfw'])
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'open'
 
 
 # ---- the role's verification, with the controller as a peer ------------------------------------------------

@@ -162,13 +162,6 @@ PA = {'host': 'p1.example.test', 'ports': {'tcp/21': 'enabled'}}
 SCOPES = {'printer': ['10.20.0.0/16'], 'browser': ['10.1.0.0/24'], 'database': ['10.5.0.12'], 'smtp': ['10.5.0.25']}
 FW = {'features': {'database': 'sqlserver', 'smtp': 'starttls'}, 'scopes': SCOPES}
 V3 = {'version': '3', 'username': 'mve'}
-# On a Linux host, mve_firewall reads the nftables ruleset (runs nft) before it validates its features, scopes,
-# rule names and management ports: those rows fail, after that read, naming the field. For the lead to fix
-# (converge.converge() could call converge.prepare(params) before backend.read()); the Windows path is fine.
-NFT_READ_FIRST = {'xfail': (('module', 'linux'), (
-    'mve_firewall (lead): validates features/scopes/rule_names/management_ports only after reading nftables '
-    '(nft runs before the failure)'))}
-
 # (module, args, field the message must name, other words of the message[, {'skip': paths the row does not
 # apply to, 'xfail': (paths, reason)}]); paths: 'module', and the action plugin's 'linux' / 'windows'.
 CASES = [
@@ -304,19 +297,22 @@ CASES = [
     ('printer_port_access', dict(PA, force='yes please'), 'force', ['bool']),
     # ---- mve_firewall
     ('mve_firewall', dict(FW, state='overridden'), 'state', ['merged', 'replaced', 'absent']),
-    ('mve_firewall', dict(FW, features={'database': 'oracle'}), 'features.database', ['oracle', 'sqlserver'], NFT_READ_FIRST),
+    ('mve_firewall', dict(FW, features={'database': 'oracle'}), 'features.database', ['oracle', 'sqlserver']),
     ('mve_firewall', dict(FW, features={'ports': {'db.sqlserver': 70000}}), 'features.ports.db.sqlserver',
-     ['70000'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, scopes=dict(SCOPES, printer=['10.0.0.0/33'])), 'scopes.printer[0]', ['10.0.0.0/33'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, scopes=dict(SCOPES, printer=['10.0.0.300'])), 'scopes.printer[0]', ['10.0.0.300'], NFT_READ_FIRST),
+     ['70000']),
+    ('mve_firewall', dict(FW, scopes=dict(SCOPES, printer=['10.0.0.0/33'])), 'scopes.printer[0]', ['10.0.0.0/33']),
+    ('mve_firewall', dict(FW, scopes=dict(SCOPES, printer=['10.0.0.300'])), 'scopes.printer[0]', ['10.0.0.300']),
     ('mve_firewall', dict(FW, scopes=dict(SCOPES, printer=['10.0.0.9-10.0.0.1'])), 'scopes.printer[0]',
-     ['empty range'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, scopes=dict(SCOPES, browser='any')), 'scopes.browser', ['strict'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, scopes={'printer': ['10.0.0.0/24']}), 'scopes.browser', ['required'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, scopes=dict(SCOPES, fax=['10.0.0.1'])), 'scopes.fax', ['unknown peer role'], NFT_READ_FIRST),
-    ('mve_firewall', dict(FW, rule_names={'nope': 'A'}), 'rule_names.nope', ['unknown flow id'], NFT_READ_FIRST),
+     ['empty range']),
+    ('mve_firewall', dict(FW, scopes=dict(SCOPES, browser='any')), 'scopes.browser', ['strict']),
+    ('mve_firewall', dict(FW, scopes={'printer': ['10.0.0.0/24']}), 'scopes.browser', ['required']),
+    ('mve_firewall', dict(FW, scopes=dict(SCOPES, fax=['10.0.0.1'])), 'scopes.fax', ['unknown peer role']),
+    ('mve_firewall', dict(FW, rule_names={'nope': 'A'}), 'rule_names.nope', ['unknown flow id']),
     ('mve_firewall', dict(FW, rule_group='a b'), 'rule_group', ['a b']),
-    ('mve_firewall', dict(FW, management_ports=[70000]), 'management_ports[0]', ['70000'], NFT_READ_FIRST),
+    ('mve_firewall', dict(FW, management_ports=[70000]), 'management_ports[0]', ['70000']),
+    ('mve_firewall', dict(FW, management_scopes=['10.0.0.300']), 'management_scopes[0]', ['10.0.0.300']),
+    ('mve_firewall', dict(FW, management_scopes=['any', '10.0.0.1']), 'management_scopes', ['any cannot be combined']),
+    ('mve_firewall', dict(FW, coexist='ignore'), 'coexist', ['fail', 'warn', 'ignore']),
     ('mve_firewall', dict(FW, management_ports=['ssh']), 'management_ports', ['int']),
     ('mve_firewall', dict(FW, profiles=['office']), 'profiles', ['domain', 'private', 'public']),
     ('mve_firewall', dict(FW, bogus=1), 'bogus', ['Supported parameters include']),

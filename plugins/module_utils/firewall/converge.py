@@ -8,9 +8,11 @@ and converge (one read, plan, at most one apply) for a backend object with read/
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
 import os
 import platform
 from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import coexist as firewall_coexist
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 
@@ -29,6 +31,10 @@ ARGUMENT_SPEC = ArgumentSpec(dict(
     strict=dict(type='bool', default=True),
     enforce=dict(type='bool', default=False),
     management_ports=dict(type='list', elements='int', default=list(firewall_plan.MANAGEMENT_PORTS)),
+    management_scopes=dict(type='list', elements='str', default=[firewall_plan.ANY]),
+    enabled=dict(type='bool', default=True),
+    coexist=dict(type='str', default='fail', choices=list(firewall_coexist.COEXIST_CHOICES)),
+    connection_source=dict(type='str'),
     rule_names=dict(type='dict', default={}),
     connection_port=dict(type='int'),
     profiles=dict(type='list', elements='str', choices=['domain', 'private', 'public'], default=['domain', 'private']),
@@ -49,6 +55,7 @@ def prepare(params):
     """
     group = firewall_plan.validate_rule_group(params['rule_group'])
     firewall_plan.validate_management_ports(params['management_ports'])
+    firewall_plan.normalize_management_scopes(params.get('management_scopes'))
     if params['state'] != 'absent':
         outbound = 'never' if params['outbound'] == 'auto' else params['outbound']
         wanted(dict(params, outbound=outbound), None)
@@ -97,12 +104,68 @@ def connection_port(environ=None):
     return None
 
 
-def converge(backend, params, check_mode=False, environ=None):
+def connection_source(environ=None):
+    """The client address of the SSH connection this run arrived on, from SSH_CONNECTION, or None."""
+    environ = os.environ if environ is None else environ
+    parts = (environ.get('SSH_CONNECTION') or '').split()
+    return parts[0] if len(parts) == 4 else None
+
+
+def _proc_address(text):
+    """An address of /proc/net/tcp{,6}: hex, 32-bit words in host (little-endian) byte order."""
+    raw = bytes.fromhex(text)
+    words = b''.join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    if len(words) == 4:
+        return '.'.join(str(b) for b in bytearray(words))
+    address = ipaddress.ip_address(words)
+    return str(address.ipv4_mapped or address)
+
+
+def established_peers(ports, texts):
+    """The remote addresses of ESTABLISHED TCP connections to one of the local ``ports``, from the text of
+    /proc/net/tcp and /proc/net/tcp6 (``texts``): the management connections that enforce must not cut."""
+    wanted = set(int(p) for p in ports)
+    peers = []
+    for text in texts:
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 4 or fields[3] != '01':
+                continue
+            try:
+                local, port = fields[1].split(':')
+                remote = _proc_address(fields[2].split(':')[0])
+                if int(port, 16) in wanted and remote not in peers:
+                    peers.append(remote)
+            except ValueError:
+                continue
+    return peers
+
+
+def _read_proc_tcp():
+    texts = []
+    for path in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(path) as fh:
+                texts.append(fh.read())
+        except (IOError, OSError):
+            continue
+    return texts
+
+
+NFT_DISABLED = ('enabled: false is not available with backend nftables, which has no disabled rules: use state: '
+                'absent to remove the rules, or backend windows; refused, nothing changed')
+
+
+def converge(backend, params, check_mode=False, environ=None, proc_tcp=_read_proc_tcp):
     """One read, plan, at most one apply. Returns the module result (without diff). Raises PlanError,
     MatrixError or NftError; nothing is applied when one is raised before the apply."""
     group = firewall_plan.validate_rule_group(params['rule_group'])
     state = params['state']
     enforce = bool(params['enforce']) and state != 'absent'
+    if not params.get('enabled', True) and state != 'absent':
+        raise firewall_plan.PlanError('enabled', NFT_DISABLED)
+    mgmt_scopes = firewall_plan.normalize_management_scopes(params.get('management_scopes'))
+    prepare(params)   # bad input fails here, before the host is read
     have = backend.read()
     if have['foreign']:
         raise firewall_nft.NftError(
@@ -118,22 +181,36 @@ def converge(backend, params, check_mode=False, environ=None):
             params['features'], params['scopes'], endpoint='mve_server', outbound=params['outbound'],
             default_outbound_action=have['default_outbound_action'], strict=params['strict'], rule_group=group,
             dynamic_ports=backend.dynamic_ports(), rule_names=params['rule_names'])
-        management = firewall_plan.check_safety(want, params['management_ports'], enforce=enforce,
-                                                connection_port=params.get('connection_port') or connection_port(environ))
+        port = params.get('connection_port') or connection_port(environ)
+        management = firewall_plan.check_safety(
+            want, params['management_ports'], enforce=enforce, connection_port=port,
+            management_scopes=mgmt_scopes, connection_source=params.get('connection_source') or connection_source(environ))
+        if enforce and mgmt_scopes != [firewall_plan.ANY]:
+            # Under become, SSH_CONNECTION is gone: the kernel still knows who is connected to the management port.
+            for peer in established_peers([port] if port else management, proc_tcp()):
+                firewall_plan.check_safety(want, management, enforce=True, management_scopes=mgmt_scopes,
+                                           connection_source=peer)
         backend.validate(want)
+        conflict = firewall_coexist.conflicts(have, want, backend.table)
+        if conflict and params.get('coexist', 'fail') == 'fail':
+            raise firewall_nft.NftError(conflict['message'], field='coexist', coexist=conflict)
     have_rules = firewall_plan.annotate(have['rules'], want)
     result = firewall_plan.plan(want, have_rules, state, group)
     changes = result['changes']
     commands = result['commands']
     want_mgmt = sorted(set(management)) if enforce else []
     have_mgmt = [p for lo, hi in firewall_plan.port_intervals(have['management_ports']) for p in range(lo, hi + 1)]
-    if have['enforce'] != enforce or (enforce and sorted(set(have_mgmt)) != want_mgmt):
-        before = {'enforce': have['enforce'], 'management_ports': sorted(set(have_mgmt))}
-        after = {'enforce': enforce, 'management_ports': want_mgmt}
+    want_scopes = mgmt_scopes if enforce else [firewall_plan.ANY]
+    have_scopes = (have.get('management_scopes') or [firewall_plan.ANY]) if have['enforce'] else [firewall_plan.ANY]
+    if have['enforce'] != enforce or (enforce and (sorted(set(have_mgmt)) != want_mgmt or have_scopes != want_scopes)):
+        before = {'enforce': have['enforce'], 'management_ports': sorted(set(have_mgmt)),
+                  'management_scopes': have_scopes}
+        after = {'enforce': enforce, 'management_ports': want_mgmt, 'management_scopes': want_scopes}
         changes.append({'action': 'set', 'name': 'enforce', 'before': before, 'after': after,
                         'fields': [k for k in before if before[k] != after[k]]})
-        commands.append('set enforce %s (management ports: %s)' % (
-            'on' if enforce else 'off', firewall_plan.ports_text(want_mgmt) or 'none'))
+        commands.append('set enforce %s (management ports: %s%s)' % (
+            'on' if enforce else 'off', firewall_plan.ports_text(want_mgmt) or 'none',
+            ' from %s' % ', '.join(want_scopes) if enforce and want_scopes != [firewall_plan.ANY] else ''))
     layout = getattr(backend, 'layout_changes', None)
     missing = layout(have, result['after'], enforce) if layout and have['exists'] else []
     if missing and not changes:
@@ -141,7 +218,8 @@ def converge(backend, params, check_mode=False, environ=None):
                         'fields': ['layout']})
         commands.append('rewrite table %s: %s' % (backend.table, '; '.join(missing)))
     boot = getattr(backend, 'boot_changes', None)
-    files = boot(result['after'], enforce=enforce, management_ports=management) if boot else []
+    files = boot(result['after'], enforce=enforce, management_ports=management,
+                 management_scopes=mgmt_scopes) if boot else []
     live_changed = bool(changes)
     for change in files:
         changes.append({'action': 'persist', 'name': change['path'], 'before': change['before'],
@@ -150,21 +228,16 @@ def converge(backend, params, check_mode=False, environ=None):
     changed = bool(changes)
     script = ''
     if live_changed:
-        script = backend.render(result['after'], enforce=enforce, management_ports=management)
+        script = backend.render(result['after'], enforce=enforce, management_ports=management,
+                                management_scopes=mgmt_scopes)
         if not check_mode:
             backend.apply(script)
     if files and not check_mode:
         backend.persist(files)
     warnings = []
-    if result['after'] and have['drop_chains']:
-        warnings.append('nftables: %s; an accept in table inet %s does not override a drop in another table, so the '
-                        'MVE flows must be allowed there too (firewalld: firewall-cmd --permanent --add-port=<port>/<proto> '
-                        'and --reload; ufw: ufw allow <port>/<proto>; a table of your own: an accept rule before its '
-                        'drop)' % (
-                            '; '.join('chain %s %s %s (hook %s) %s' % (
-                                c['family'], c['table'], c['chain'], c['hook'],
-                                'ends in a drop or reject rule' if c.get('by') == 'rule' else 'drops by default')
-                                for c in have['drop_chains']), backend.table))
+    conflict = firewall_coexist.conflicts(have, result['after'], backend.table)
+    if conflict:
+        warnings.append(conflict['message'].replace('. Set coexist: warn to apply the rules anyway', ''))
     return {
         'changed': changed,
         'rules': result['after'],
@@ -175,5 +248,6 @@ def converge(backend, params, check_mode=False, environ=None):
         'script': script,
         'persisted': [c['path'] for c in files],
         'warnings': warnings,
+        'coexist': conflict,
         '_before': {'rule_group': group, 'enforce': have['enforce'], 'rules': result['before']},
     }

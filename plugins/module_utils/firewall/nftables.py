@@ -126,10 +126,11 @@ def rule_lines(rule, rule_group):
     return lines
 
 
-def base_lines(rule_group, management_ports, enforce=False):
+def base_lines(rule_group, management_ports, enforce=False, management_scopes=None):
     """The rules around ours: (before, after). Always loopback and replies first (the scope drops must never
     cut the host's own traffic or the replies to its own connections); with enforce also ICMP and the
-    management ports, and the final drop."""
+    management ports (from ``management_scopes`` only, when given: one line per address family), and the final
+    drop."""
     def c(text):
         return _comment(rule_group, BASE_PREFIX + text)
     before = [
@@ -138,11 +139,16 @@ def base_lines(rule_group, management_ports, enforce=False):
     ]
     if not enforce:
         return before, []
-    before += [
-        'meta l4proto { icmp, ipv6-icmp } accept comment "%s"' % c('icmp'),
-        'tcp dport %s accept comment "%s"' % (
-            _set(firewall_plan.canonical_ports(management_ports, 'management_ports')), c('management')),
-    ]
+    before.append('meta l4proto { icmp, ipv6-icmp } accept comment "%s"' % c('icmp'))
+    ports = 'tcp dport %s accept comment "%s"' % (
+        _set(firewall_plan.canonical_ports(management_ports, 'management_ports')), c('management'))
+    if not management_scopes or management_scopes == [firewall_plan.ANY]:
+        before.append(ports)
+    else:
+        for family, version in (('ip', 4), ('ip6', 6)):
+            mine = [a for a in management_scopes if firewall_plan.address_version(a) == version]
+            if mine:
+                before.append('%s saddr %s %s' % (family, _set(mine), ports))
     after = ['counter drop comment "%s"' % c('drop')]
     return before, after
 
@@ -152,7 +158,8 @@ def expected_base(enforce):
     return {'loopback', 'replies'} | ({'icmp', 'management', 'drop'} if enforce else set())
 
 
-def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS, remove=False):
+def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS, remove=False,
+           management_scopes=None):
     """The ``nft -f`` script that makes our table exactly ``rules`` (or removes it: ``remove``)."""
     name = table_name(rule_group)
     lines = ['table inet %s' % name, 'delete table inet %s' % name]
@@ -163,7 +170,7 @@ def render(rules, rule_group, enforce=False, management_ports=firewall_plan.MANA
         chains[CHAINS[rule['direction']]].extend(rule_lines(rule, rule_group))
     drops = [scope_drop_line(rule, rule_group) for rule in rules if scoped(rule)]
     if chains['input'] or enforce:
-        before, after = base_lines(rule_group, management_ports, enforce)
+        before, after = base_lines(rule_group, management_ports, enforce, management_scopes)
         chains['input'] = before + chains['input'] + drops + after
     lines.append('table inet %s {' % name)
     for chain in ('input', 'output'):
@@ -263,11 +270,18 @@ def _unconditional_drop(rule):
 
 
 def _parse_management(rule):
+    """(ports, source addresses or None for any) of one management base rule."""
+    ports, sources = [], None
     for expr in rule['expr']:
         match = expr.get('match')
-        if match and 'payload' in match['left'] and match['left']['payload'].get('field') == 'dport':
-            return _port_values(match['right'])
-    return []
+        if not match or 'payload' not in match['left']:
+            continue
+        payload = match['left']['payload']
+        if payload.get('field') == 'dport':
+            ports = _port_values(match['right'])
+        elif payload.get('protocol') in ('ip', 'ip6') and payload.get('field') == 'saddr':
+            sources = _addr_values(match['right'])
+    return ports, sources
 
 
 def parse_ruleset(data, rule_group):
@@ -290,7 +304,9 @@ def parse_ruleset(data, rule_group):
     name = table_name(rule_group)
     prefix = tag(rule_group)
     result = {'exists': False, 'rules': [], 'enforce': False, 'management_ports': [], 'foreign': [],
-              'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': []}
+              'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': [],
+              'management_scopes': [firewall_plan.ANY], 'firewalls': []}
+    management_sources = []
     by_name = {}
     base_chains = {}
     for item in items:
@@ -301,6 +317,9 @@ def parse_ruleset(data, rule_group):
         elif 'chain' in item:
             c = item['chain']
             ours = c['family'] == 'inet' and c['table'] == name
+            seen = 'firewalld' if c['table'] == 'firewalld' else 'ufw' if c['name'].startswith('ufw') else None
+            if seen and seen not in result['firewalls']:
+                result['firewalls'].append(seen)
             if not ours and c.get('hook') in ('input', 'output', 'forward'):
                 base_chains[(c['family'], c['table'], c['name'])] = c['hook']
             if not ours and c.get('hook') in ('input', 'output', 'forward') and c.get('policy') == 'drop':
@@ -328,7 +347,10 @@ def parse_ruleset(data, rule_group):
                 if text == BASE_PREFIX + 'drop':
                     result['enforce'] = True
                 elif text == BASE_PREFIX + 'management':
-                    result['management_ports'] = _parse_management(r)
+                    ports, sources = _parse_management(r)
+                    result['management_ports'] = ports
+                    if sources is not None:
+                        management_sources.extend(sources)
                 continue
             if text.startswith(SCOPE_PREFIX):
                 result['scope_drops'].append(text[len(SCOPE_PREFIX):])
@@ -346,6 +368,8 @@ def parse_ruleset(data, rule_group):
                 continue
             by_name[text] = part
             result['rules'].append(part)
+    if management_sources:
+        result['management_scopes'] = firewall_plan.canonical_addresses(management_sources)
     for rule in result['rules']:
         if rule['remote_addresses'] != [firewall_plan.ANY]:
             rule['remote_addresses'] = firewall_plan.canonical_addresses(rule['remote_addresses'])
@@ -450,12 +474,13 @@ class NftablesBackend(object):
         self.persist_conf = persist_conf
         self.calls = []
 
-    def boot_changes(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS):
+    def boot_changes(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS,
+                     management_scopes=None):
         """The file changes that make the boot configuration hold exactly ``rules`` (see persist_changes)."""
         if self.persist_dir is None:
             return []
-        script = self.render(rules, enforce=enforce, management_ports=management_ports) \
-            if rules or enforce else ''
+        script = self.render(rules, enforce=enforce, management_ports=management_ports,
+                             management_scopes=management_scopes) if rules or enforce else ''
         return persist_changes(script, self.rule_group, self.persist_dir, self.persist_conf)
 
     def persist(self, changes):
@@ -500,8 +525,9 @@ class NftablesBackend(object):
             missing.append('base rules %s' % ', '.join(sorted(lacking)))
         return missing
 
-    def render(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS):
+    def render(self, rules, enforce=False, management_ports=firewall_plan.MANAGEMENT_PORTS, management_scopes=None):
         return render(rules, self.rule_group, enforce=enforce, management_ports=management_ports,
+                      management_scopes=management_scopes,
                       remove=not rules and not enforce)
 
     def apply(self, script):

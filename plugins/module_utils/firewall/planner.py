@@ -362,19 +362,48 @@ def validate_management_ports(management_ports):
     return [port_matrix.validate_port('management_ports[%d]' % i, p) for i, p in enumerate(management_ports or [])]
 
 
+def normalize_management_scopes(values):
+    """``management_scopes`` -> ``['any']`` or the canonical list of addresses, networks and ranges."""
+    if values is None or values == ANY or list(values) == [ANY]:
+        return [ANY]
+    if isinstance(values, str):
+        values = [v.strip() for v in values.split(',')]
+    values = list(values)
+    if not values:
+        raise PlanError('management_scopes', 'empty list; list the addresses, networks or ranges the management '
+                                             'connections come from, or write any')
+    if ANY in values:
+        raise PlanError('management_scopes', 'any cannot be combined with addresses')
+    return canonical_addresses(values, 'management_scopes')
+
+
+def within(address, scope):
+    """Whether the IP ``address`` lies in ``scope`` (a canonical list, or ``['any']``)."""
+    if scope == [ANY]:
+        return True
+    try:
+        parsed = addresses.parse(address)
+    except addresses.AddressError:
+        return False
+    return any(i.version == parsed.version and i.first <= parsed.first and parsed.last <= i.last
+               for i in (addresses.parse(item) for item in scope))
+
+
 def _covers(ports, port):
     if not ports:
         return True
     return any(lo <= port <= hi for lo, hi in port_intervals(ports))
 
 
-def check_safety(rules, management_ports=MANAGEMENT_PORTS, enforce=False, connection_port=None):
+def check_safety(rules, management_ports=MANAGEMENT_PORTS, enforce=False, connection_port=None,
+                 management_scopes=None, connection_source=None):
     """Refuse a rule set that would cut the management connection (SSH 22, WinRM 5985/5986 by default).
 
     - a ``block`` rule that matches inbound TCP to a management port is refused;
     - ``enforce`` (the backend drops what no rule allows) needs at least one management port, and the port
       of the connection this run arrived on (``connection_port``, for example from ``SSH_CONNECTION``)
-      must be one of them.
+      must be one of them; with ``management_scopes`` the address it came from (``connection_source``) must be
+      in them.
     Returns the validated management ports. Raises SafetyError naming the field.
     """
     ports = validate_management_ports(management_ports)
@@ -395,6 +424,11 @@ def check_safety(rules, management_ports=MANAGEMENT_PORTS, enforce=False, connec
             raise SafetyError('management_ports', 'this run arrived on TCP %s, which is not in management_ports '
                                                   '(%s): enforce would cut it; refused, nothing changed'
                               % (connection_port, ports_text(ports)))
+        scopes = normalize_management_scopes(management_scopes)
+        if connection_source and not within(connection_source, scopes):
+            raise SafetyError('management_scopes', 'this run came from %s, which is not in management_scopes (%s): '
+                                                   'enforce would cut it; refused, nothing changed'
+                              % (connection_source, ', '.join(scopes)))
     return ports
 
 

@@ -19,7 +19,6 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.printfleet.mve.plugins.module_utils.common import addresses
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner
 
@@ -33,16 +32,6 @@ def _source(source):
         return ipaddress.ip_address((source or '').strip())
     except ValueError:
         raise InputError('source', 'got %r, expected the IP address the probes leave from' % (source,))
-
-
-def _within(source, scope):
-    if scope == [planner.ANY]:
-        return True
-    for item in scope:
-        interval = addresses.parse(item, 'scope')
-        if interval.version == source.version and interval.first <= int(source) <= interval.last:
-            return True
-    return False
 
 
 def _tcp_ports(rule):
@@ -75,7 +64,7 @@ def plan(rules, host, source, enforce=False, management_ports=(), blocked_port=N
                 order.append(port)
             by_port[port].append(rule)
     for port in order:
-        inside = [r for r in by_port[port] if _within(src, r['remote_addresses'])]
+        inside = [r for r in by_port[port] if planner.within(str(src), r['remote_addresses'])]
         names = ', '.join(r['name'] for r in by_port[port])
         if src.is_loopback:
             verdict, why = PASS, 'a loopback source (%s) is always accepted: no drop can be shown from here' % src

@@ -149,7 +149,7 @@ def to_com(rule, rule_group):
         'Direction': DIRECTIONS[rule['direction']],
         'Action': ACTIONS[rule.get('action', 'allow')],
         'Profiles': profiles_mask(rule.get('profiles', 'all')),
-        'Enabled': True,
+        'Enabled': bool(rule.get('enabled', True)),
     }
     com.update(CONDITION_DEFAULTS)
     return com
@@ -310,6 +310,7 @@ def parse_read(data, rule_group='printfleet.mve'):
         if 0 < start and start + count - 1 <= 65535 and count > 0:
             dynamic_ports = (start, start + count - 1)
     return {'rules': rules, 'profiles': profiles, 'default_outbound_action': default_outbound_action(profiles),
+            'management': _as_list(data.get('management')),
             'dynamic_ports': dynamic_ports, 'rule_count': data.get('rule_count'),
             'local_policy_modify_state': MODIFY_STATES.get(data.get('local_policy_modify_state'),
                                                            data.get('local_policy_modify_state'))}
@@ -328,9 +329,41 @@ def parse_apply(data):
 
 # ---- payloads and scripts --------------------------------------------------------------------------------
 
-def read_payload(rule_group):
-    """The read step's payload: the rules of ``rule_group``, the profiles, the policy's modify state."""
-    return {'op': 'read', 'group': firewall_plan.validate_rule_group(rule_group)}
+def read_payload(rule_group, management_ports=()):
+    """The read step's payload: the rules of ``rule_group``, the profiles, the policy's modify state, and the
+    other groups' enabled inbound allow rules that open one of ``management_ports``."""
+    return {'op': 'read', 'group': firewall_plan.validate_rule_group(rule_group),
+            'management_ports': [int(p) for p in management_ports]}
+
+
+def management_rule(com, scopes):
+    """One reported management rule (another group's rule that opens a management port) -> the result's view,
+    with ``outside_scopes``: whether it accepts peers outside ``scopes`` (a canonical list, or ``['any']``; a
+    keyword such as ``LocalSubnet`` counts as outside, since the module cannot tell what it covers)."""
+    remote = com.get('RemoteAddresses') or ANY
+    profiles = int(com.get('Profiles') or 0)
+    outside = False
+    if scopes != [firewall_plan.ANY]:
+        for token in _split(remote):
+            if token == ANY or _address_token(token) is None:
+                outside = True
+                break
+            if not _one_scope_holds(addresses.parse(token, short_ranges=False), scopes):
+                outside = True
+                break
+    return {'name': com.get('Name') or '', 'group': com.get('Grouping') or '', 'local_ports': com.get('LocalPorts') or ANY,
+            'remote_addresses': remote,
+            'profiles': 'all' if (profiles & 7) == 7 else
+            ', '.join(n for n, bit in PROFILE_BITS if profiles & bit) or 'none',
+            'outside_scopes': outside}
+
+
+def _one_scope_holds(interval, scopes):
+    for item in scopes:
+        scope = addresses.parse(item, short_ranges=False)
+        if scope.version == interval.version and scope.first <= interval.first and interval.last <= scope.last:
+            return True
+    return False
 
 
 def apply_payload(changes, rule_group):

@@ -2,7 +2,9 @@
 # shared transport sends it). One script, two operations, chosen by the payload:
 #   read:  one enumeration of the local policy store through HNetCfg.FwPolicy2; only rules whose Grouping is
 #          the payload's group come back, with every INetFwRule property the module owns or must see drift in;
-#          plus the profiles, the policy's LocalPolicyModifyState and the TCP dynamic port range.
+#          plus the profiles, the policy's LocalPolicyModifyState, the TCP dynamic port range, and the enabled
+#          inbound allow rules of other groups that open one of the payload's management ports (reported, never
+#          changed).
 #   apply: the planner's steps in order, touching only rules whose Grouping is ours. On a failure at step k,
 #          steps k..1 are undone in reverse order from the before-state snapshots, so nothing is half-applied.
 # Its Python reference (lab/windows/fwpolicy_sim.py) follows the same contract and is what the tests run.
@@ -24,12 +26,37 @@ function Get-RuleState($r) {
     }
 }
 
+# Whether a rule's LocalPorts ('*', '5985', '5985-5986', '22,5985', keywords) opens one of the wanted ports.
+function Test-OpensPort([string]$ports, [int[]]$wanted) {
+    if (-not $ports -or $ports -eq '*') { return $true }
+    foreach ($token in $ports.Split(',')) {
+        $t = $token.Trim()
+        if ($t -match '^(\d+)-(\d+)$') {
+            $lo = [int]$Matches[1]
+            $hi = [int]$Matches[2]
+            foreach ($p in $wanted) { if ($p -ge $lo -and $p -le $hi) { return $true } }
+        } elseif ($t -match '^\d+$') {
+            if ($wanted -contains [int]$t) { return $true }
+        }
+    }
+    return $false
+}
+
 function Read-Store {
     $rules = New-Object System.Collections.ArrayList
+    $management = New-Object System.Collections.ArrayList
+    $wantedPorts = @($Payload.management_ports | ForEach-Object { [int]$_ })
     $count = 0
     foreach ($r in $policy.Rules) {
         $count++
         if ($r.Grouping -ceq $group) { [void]$rules.Add((Get-RuleState $r)) }
+        elseif ($wantedPorts.Count -gt 0 -and $r.Enabled -and [int]$r.Direction -eq 1 -and [int]$r.Action -eq 1 -and
+                ([int]$r.Protocol -eq 6 -or [int]$r.Protocol -eq 256) -and (Test-OpensPort ([string]$r.LocalPorts) $wantedPorts)) {
+            [void]$management.Add([ordered]@{
+                Name = $r.Name; Grouping = $r.Grouping; LocalPorts = $r.LocalPorts; RemoteAddresses = $r.RemoteAddresses
+                Profiles = [int]$r.Profiles
+            })
+        }
     }
     $current = [int]$policy.CurrentProfileTypes
     $profiles = New-Object System.Collections.ArrayList
@@ -55,6 +82,7 @@ function Read-Store {
     [ordered]@{
         op = 'read'; group = $group; rules = @($rules.ToArray()); profiles = @($profiles.ToArray())
         dynamic_ports = $dynamic; rule_count = $count; local_policy_modify_state = $modify
+        management = @($management.ToArray())
     }
 }
 

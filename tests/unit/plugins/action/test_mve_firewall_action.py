@@ -274,7 +274,8 @@ def test_record_dir_saves_every_round_trip(tmp_path, monkeypatch):
     action = make_action()
     run(action, ARGS)
     read = json.loads((tmp_path / 'mve01.example.test-001-firewall.json').read_text())
-    assert read['script'] == 'firewall' and read['rc'] == 0 and read['payload'] == {'op': 'read', 'group': GROUP}
+    assert read['script'] == 'firewall' and read['rc'] == 0
+    assert read['payload'] == {'op': 'read', 'group': GROUP, 'management_ports': [22, 5985, 5986]}
     value = json.loads(read['stdout'].split(windows_transport.MARKER, 1)[1])['value']
     assert value['group'] == GROUP and value['rules'] == [] and len(value['profiles']) == 3
     apply = json.loads((tmp_path / 'mve01.example.test-002-firewall.json').read_text())
@@ -397,6 +398,7 @@ def test_the_management_port_comes_from_the_connection_under_become(monkeypatch,
     connection instead, and the module's guard refuses an enforce that would cut it."""
     action = ActionModule.__new__(ActionModule)
     action._connection = connection
+    action._play_context = types.SimpleNamespace(remote_addr='127.0.0.9')
     action._task = types.SimpleNamespace(args=dict(ARGS, enforce=True), check_mode=False, diff=False, async_val=0,
                                          become=True)
     calls = []
@@ -405,6 +407,8 @@ def test_the_management_port_comes_from_the_connection_under_become(monkeypatch,
     action.run(task_vars=task_vars)
     assert calls[0].get('connection_port') == port
     assert 'connection_port' not in ARGS
+    # and the address the connection comes from (the controller's route to the host), for management_scopes
+    assert calls[0].get('connection_source') == ('127.0.0.1' if port else None)
 
 
 def test_the_guard_refuses_enforce_that_would_cut_the_connection_port():
@@ -432,3 +436,51 @@ def test_rules_leave_the_public_profile_out_unless_asked():
     assert run(action, dict(ARGS, profiles=['public', 'domain', 'private']))['changed'] is False
     bad = run(action, dict(ARGS, profiles=['work']))
     assert bad['failed'] and 'profiles' in bad['msg'] and bad['round_trips'] == 0
+
+
+# ---- enabled, and the management rules of other groups ---------------------------------------------------
+
+def test_enabled_false_stages_the_rules_disabled_and_true_enables_them():
+    sim = FwPolicySim(rules=other_groups())
+    action = make_action(sim)
+    staged = run(action, dict(ARGS, enabled=False))
+    assert staged['changed'] and {r['Enabled'] for r in sim.group(GROUP)} == {False}
+    assert run(action, dict(ARGS, enabled=False))['changed'] is False
+    enabled = run(action, ARGS)
+    assert enabled['changed'] and {c['fields'][0] for c in enabled['changes']} == {'enabled'}
+    assert {r['Enabled'] for r in sim.group(GROUP)} == {True}
+    assert 'enabled False -> True' in enabled['commands'][0]
+
+
+def test_management_rules_of_other_groups_are_reported_and_checked_against_the_scopes():
+    sim = FwPolicySim(rules=other_groups())
+    winrm = [r for r in sim.rules if r['Grouping'] != GROUP and '5985' in str(r.get('LocalPorts'))]
+    assert winrm, 'the fixture holds the built-in WinRM rule'
+    before = copy.deepcopy(sim.rules)
+    result = run(make_action(sim), dict(ARGS, management_scopes=['10.7.0.0/16']))
+    reported = dict((r['name'], r) for r in result['management_rules'])
+    for rule in winrm:
+        if rule['Enabled'] and rule['Direction'] == 1 and rule['Action'] == 1:
+            assert rule['Name'] in reported
+    assert any(r['outside_scopes'] for r in result['management_rules'])
+    assert any('management_scopes: these rules of other groups' in w for w in result['warnings'])
+    assert others(sim) == [r for r in before if r['Grouping'] != GROUP]   # never changed
+    anywhere = run(make_action(sim), ARGS)
+    assert anywhere['management_rules'] and not any(r['outside_scopes'] for r in anywhere['management_rules'])
+    assert not any('management_scopes' in w for w in anywhere.get('warnings', []))
+
+
+@pytest.mark.parametrize('remote,scopes,outside', [
+    ('*', ['10.0.0.0/8'], True),
+    ('LocalSubnet', ['10.0.0.0/8'], True),
+    ('10.1.0.0/255.255.0.0', ['10.0.0.0/8'], False),
+    ('10.1.0.0/255.255.0.0,192.0.2.1', ['10.0.0.0/8'], True),
+    ('10.0.0.5-10.0.0.9', ['10.0.0.0/29', '10.0.0.8/29'], False),
+    ('*', ['any'], False),
+])
+def test_management_rule_outside_scopes(remote, scopes, outside):
+    from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as fp
+    com = {'Name': 'Windows Remote Management (HTTP-In)', 'Grouping': '@FirewallAPI.dll,-30267', 'LocalPorts': '5985',
+           'RemoteAddresses': remote, 'Profiles': 3}
+    view = fw.management_rule(com, fp.normalize_management_scopes(scopes))
+    assert view['outside_scopes'] is outside and view['profiles'] == 'domain, private'

@@ -62,7 +62,8 @@ def test_render_parsed_gives_the_same_script(scenario):
 def test_parse_details():
     empty = fn.parse_ruleset(fixture('empty', '.json'), 'printfleet.mve')
     assert empty == {'exists': False, 'rules': [], 'enforce': False, 'management_ports': [], 'foreign': [],
-                     'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': []}
+                     'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': [],
+                     'management_scopes': ['any'], 'firewalls': []}
     full = fn.parse_ruleset(fixture('full_enforce', '.json'), 'printfleet.mve')
     assert full['exists'] and full['enforce'] and full['management_ports'] == [22, 2222, '5985-5986']
     assert full['default_outbound_action'] == 'block'
@@ -217,11 +218,18 @@ def test_converge_outbound_auto_follows_foreign_drop_policy_and_warns():
                scopes={'printer': ['198.51.100.0/24', '203.0.113.10-203.0.113.20', '192.0.2.7', '2001:db8:10::/64'],
                        'browser': ['10.1.0.0/24', 'fd00:1::/48'], 'database': ['10.9.0.5'], 'smtp': ['10.9.0.6'],
                        'ldap': ['10.9.0.7', '10.9.0.8'], 'kdc': ['10.9.0.9']},
-               outbound='auto', enforce=True, management_ports=[22, 2222, 5985, 5986], strict=True)
+               outbound='auto', enforce=True, management_ports=[22, 2222, 5985, 5986], strict=True, coexist='warn')
     result = mve_firewall.converge(backend(rec), p, environ={'SSH_CONNECTION': '10.0.0.1 50000 10.0.0.2 2222'})
     assert result['changed'] is False
     assert result['rules'] == want('full_enforce')['rules']
     assert 'chain inet filter input (hook input)' in result['warnings'][0]
+    assert 'add accept rules for the MVE flows' in result['warnings'][0] and 'coexist: warn' not in result['warnings'][0]
+    assert result['coexist']['firewalls'] == [] and result['coexist']['commands'] == []
+    # coexist: fail (the default) refuses before anything is applied, and says what to do.
+    with pytest.raises(fn.NftError) as info:
+        mve_firewall.converge(backend(rec), dict(p, coexist='fail', enforce=False))
+    assert info.value.field == 'coexist' and 'Set coexist: warn' in info.value.message
+    assert not [c for c in rec.calls if c[0] == '-f']
     # Switching enforce off is a change of the settings only.
     result = mve_firewall.converge(backend(rec), dict(p, enforce=False), check_mode=True)
     assert [c['action'] for c in result['changes']] == ['set'] and 'base: drop' not in result['script']
@@ -278,7 +286,100 @@ def test_a_host_firewall_ending_in_a_reject_rule_is_reported():
     assert parsed['drop_chains'] == [{'family': 'inet', 'table': 'firewalld', 'chain': 'filter_INPUT',
                                       'hook': 'input', 'by': 'rule'}]
     assert parsed['default_outbound_action'] == 'allow'
-    result = mve_firewall.converge(backend(Recorder(fixture('final_reject', '.json'))), params())
+    assert parsed['firewalls'] == ['firewalld']
+    rec = Recorder(fixture('final_reject', '.json'))
+    with pytest.raises(fn.NftError) as info:
+        mve_firewall.converge(backend(rec), params())
+    assert len(rec.calls) == 1   # the read only: refused before any change
+    assert info.value.field == 'coexist'
+    assert 'chain inet firewalld filter_INPUT (hook input) ends in a drop or reject rule' in str(info.value)
+    conflict = info.value.details['coexist']
+    assert conflict['firewalls'] == ['firewalld'] and conflict['commands'][-1] == 'firewall-cmd --reload'
+    assert "firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"198.51.100.0/24\" port port=\"9187\" " \
+           "protocol=\"udp\" accept'" in conflict['commands']
+    result = mve_firewall.converge(backend(Recorder(fixture('final_reject', '.json'))), params(coexist='warn'))
     assert result['changed'] is False
     assert 'chain inet firewalld filter_INPUT (hook input) ends in a drop or reject rule' in result['warnings'][0]
-    assert 'firewall-cmd --permanent --add-port' in result['warnings'][0]
+    assert 'firewall-cmd --permanent --add-rich-rule' in result['warnings'][0]
+    assert result['coexist']['commands'] == conflict['commands']
+
+
+# ---- management scopes, enabled, coexistence --------------------------------------------------------------
+
+def test_management_scopes_render_one_line_per_family_and_read_back():
+    before, after = fn.base_lines('printfleet.mve', [22, 5985], enforce=True,
+                                  management_scopes=['10.0.0.0/8', '2001:db8::/32'])
+    mgmt = [line for line in before if 'base: management' in line]
+    assert mgmt == ['ip saddr 10.0.0.0/8 tcp dport { 22, 5985 } accept comment "[printfleet.mve] base: management"',
+                    'ip6 saddr 2001:db8::/32 tcp dport { 22, 5985 } accept comment "[printfleet.mve] base: management"']
+    assert fn.base_lines('printfleet.mve', [22], enforce=True, management_scopes=['any'])[0][-1].startswith('tcp dport 22')
+
+
+def test_management_scopes_guard_and_drift():
+    rec = Recorder(fixture('inbound', '.json'))
+    with pytest.raises(fp.SafetyError) as info:
+        mve_firewall.converge(backend(rec), params(enforce=True, management_scopes=['10.1.0.0/16']),
+                              environ={'SSH_CONNECTION': '10.2.0.1 50000 10.0.0.2 22'})
+    assert info.value.field == 'management_scopes' and 'came from 10.2.0.1' in info.value.message
+    assert len(rec.calls) == 1
+    result = mve_firewall.converge(backend(rec), params(enforce=True, management_scopes=['10.1.0.0/16'],
+                                                        connection_source='10.1.2.3'), check_mode=True)
+    assert 'ip saddr 10.1.0.0/16 tcp dport { 22, 5985-5986 } accept' in result['script']
+    setting = [c for c in result['changes'] if c['name'] == 'enforce'][0]
+    assert setting['after']['management_scopes'] == ['10.1.0.0/16'] and 'management_scopes' in setting['fields']
+    assert 'from 10.1.0.0/16' in result['commands'][-1]
+    with pytest.raises(fp.PlanError, match='management_scopes: any cannot be combined'):
+        mve_firewall.converge(backend(rec), params(management_scopes=['any', '10.0.0.1']))
+
+
+def test_enabled_false_is_refused_on_nftables_before_the_read():
+    rec = Recorder(fixture('inbound', '.json'))
+    with pytest.raises(fp.PlanError) as info:
+        mve_firewall.converge(backend(rec), params(enabled=False))
+    assert info.value.field == 'enabled' and 'no disabled rules' in info.value.message and rec.calls == []
+    assert mve_firewall.converge(backend(rec), params(enabled=False, state='absent'), check_mode=True)['changed']
+
+
+def test_ufw_and_firewalld_commands():
+    from ansible_collections.printfleet.mve.plugins.module_utils.firewall import coexist
+    rules = fp.desired_rules({'database': 'sqlserver'}, {'printer': ['10.0.0.1-10.0.0.2'], 'browser': 'any',
+                                                         'database': ['10.9.0.5']}, outbound='always')
+    ufw = coexist.ufw_commands(rules)
+    assert 'ufw allow proto tcp from 10.0.0.1/32 port 20 to any port 49152:65535' in ufw
+    assert 'ufw allow proto tcp from any to any port 443' in ufw
+    assert 'ufw allow out proto tcp to 10.9.0.5 port 1433' in ufw
+    fwd = coexist.firewalld_commands(rules)
+    assert 'firewall-cmd --permanent --add-port=443/tcp' in fwd and fwd[-1] == 'firewall-cmd --reload'
+    assert not [c for c in fwd if '1433' in c]   # firewalld filters no outbound
+    have = {'drop_chains': [{'family': 'ip', 'table': 'filter', 'chain': 'INPUT', 'hook': 'input', 'by': 'policy'}],
+            'firewalls': ['ufw']}
+    conflict = coexist.conflicts(have, rules, 'printfleet_mve')
+    assert conflict['commands'] == ufw and 'chain ip filter INPUT (hook input) drops by default' in conflict['message']
+    assert coexist.conflicts(dict(have, drop_chains=[]), rules, 't') is None
+    assert coexist.conflicts(have, [], 't') is None
+
+
+PROC_TCP = '''  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0
+   1: 0200000A:0016 0100020A:C350 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0
+   2: 0200000A:1F90 0300020A:C351 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 100 0 0 10 0
+'''
+PROC_TCP6 = '''  sl  local_address                         remote_address                        st tx_queue
+   0: 00000000000000000000000000000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000
+   1: B80D0120000000000000000002000000:0016 B80D0120000000000000000009000000:C352 01 00000000:00000000
+   2: 0000000000000000FFFF00000200000A:0016 0000000000000000FFFF00000400000A:C353 01 00000000:00000000
+'''
+
+
+def test_established_peers_of_the_management_port_from_proc():
+    assert mve_firewall.established_peers([22], [PROC_TCP, PROC_TCP6]) == ['10.2.0.1', '2001:db8::9', '10.0.0.4']
+    assert mve_firewall.established_peers([8080], [PROC_TCP]) == ['10.2.0.3']
+    rec = Recorder(fixture('inbound', '.json'))
+    with pytest.raises(fp.SafetyError) as info:   # under become: no SSH_CONNECTION, the kernel still knows
+        mve_firewall.converge(backend(rec), params(enforce=True, management_scopes=['10.2.0.0/16'], connection_port=22),
+                              environ={}, proc_tcp=lambda: [PROC_TCP, PROC_TCP6])
+    assert info.value.field == 'management_scopes' and '2001:db8::9' in info.value.message
+    ok = mve_firewall.converge(backend(rec), params(enforce=True, connection_port=22,
+                                                    management_scopes=['10.0.0.0/8', '2001:db8::/32']),
+                               environ={}, proc_tcp=lambda: [PROC_TCP, PROC_TCP6], check_mode=True)
+    assert ok['changed']

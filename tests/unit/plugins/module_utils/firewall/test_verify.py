@@ -12,10 +12,11 @@ import yaml
 
 from ansible import constants as C
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError, AnsibleLookupError
 
 from ansible_collections.printfleet.mve.plugins.filter import mve as filters
 from ansible_collections.printfleet.mve.plugins.lookup import source_address
+from ansible_collections.printfleet.mve.plugins.plugin_utils import routes
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import verify
@@ -101,6 +102,8 @@ def test_source_address_lookup_uses_the_route():
     lookup._load_name = NAME
     assert lookup.run(['127.0.0.1']) == ['127.0.0.1']
     assert lookup.run(['127.0.3.9'], port=22) == ['127.0.0.1']
-    assert source_address.source_address('::1') == '::1'
-    with pytest.raises(Exception, match='does not resolve'):
-        source_address.source_address('no-such-host.invalid')
+    assert routes.source_address('::1') == '::1'
+    with pytest.raises(routes.RouteError, match='does not resolve'):
+        routes.source_address('no-such-host.invalid')
+    with pytest.raises(AnsibleLookupError, match='printfleet.mve.source_address: .* does not resolve'):
+        lookup.run(['no-such-host.invalid'])
