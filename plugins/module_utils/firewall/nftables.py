@@ -293,6 +293,15 @@ def parse_ruleset(data, rule_group):
     ``drop_chains`` (other tables' base chains with policy drop: {family, table, chain, hook}) and
     ``default_outbound_action`` (``block`` when any other output base chain drops by default).
     """
+    try:
+        return _parse_ruleset(data, rule_group)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        # a shape this reader does not know (another nft version, a hand-made rule): say so, never a traceback
+        raise NftError('nft -j list ruleset printed something this module cannot read (%s: %s)'
+                       % (type(exc).__name__, exc))
+
+
+def _parse_ruleset(data, rule_group):
     if isinstance(data, (str, bytes)):
         try:
             data = json.loads(data)

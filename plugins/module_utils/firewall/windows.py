@@ -285,6 +285,14 @@ def parse_read(data, rule_group='printfleet.mve'):
     ``rule_count`` (all rules the host has, for the record) and ``local_policy_modify_state`` (``ok``,
     ``group_policy_override``, ``inbound_blocked``, or None when the host did not say).
     """
+    try:
+        return _parse_read(data, rule_group)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise WindowsFirewallError('the firewall step returned something this module cannot read (%s: %s)'
+                                   % (type(exc).__name__, exc))
+
+
+def _parse_read(data, rule_group='printfleet.mve'):
     if not isinstance(data, dict) or data.get('op') != 'read':
         raise WindowsFirewallError('the read step returned no rule list')
     if data.get('error'):
@@ -310,7 +318,7 @@ def parse_read(data, rule_group='printfleet.mve'):
         if 0 < start and start + count - 1 <= 65535 and count > 0:
             dynamic_ports = (start, start + count - 1)
     return {'rules': rules, 'profiles': profiles, 'default_outbound_action': default_outbound_action(profiles),
-            'management': _as_list(data.get('management')),
+            'management': [m for m in _as_list(data.get('management')) if isinstance(m, dict)],
             'dynamic_ports': dynamic_ports, 'rule_count': data.get('rule_count'),
             'local_policy_modify_state': MODIFY_STATES.get(data.get('local_policy_modify_state'),
                                                            data.get('local_policy_modify_state'))}
@@ -319,6 +327,14 @@ def parse_read(data, rule_group='printfleet.mve'):
 def parse_apply(data):
     """The apply step's returned object -> dict: ``ok``, ``done`` (steps applied: {step, op, name}), and on a failure
     ``failed_step``, ``error``, ``rolled_back`` (undo steps that worked) and ``rollback_errors``."""
+    try:
+        return _parse_apply(data)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        raise WindowsFirewallError('the firewall step returned something this module cannot read (%s: %s)'
+                                   % (type(exc).__name__, exc))
+
+
+def _parse_apply(data):
     if not isinstance(data, dict) or data.get('op') != 'apply':
         raise WindowsFirewallError('the apply step returned no outcome')
     out = {'ok': bool(data.get('ok')), 'done': _as_list(data.get('done')),
@@ -340,8 +356,8 @@ def management_rule(com, scopes):
     """One reported management rule (another group's rule that opens a management port) -> the result's view,
     with ``outside_scopes``: whether it accepts peers outside ``scopes`` (a canonical list, or ``['any']``; a
     keyword such as ``LocalSubnet`` counts as outside, since the module cannot tell what it covers)."""
-    remote = com.get('RemoteAddresses') or ANY
-    profiles = int(com.get('Profiles') or 0)
+    remote = str(com.get('RemoteAddresses') or ANY)
+    profiles = com.get('Profiles') if isinstance(com.get('Profiles'), int) else 0
     outside = False
     if scopes != [firewall_plan.ANY]:
         for token in _split(remote):
@@ -351,7 +367,8 @@ def management_rule(com, scopes):
             if not _one_scope_holds(addresses.parse(token, short_ranges=False), scopes):
                 outside = True
                 break
-    return {'name': com.get('Name') or '', 'group': com.get('Grouping') or '', 'local_ports': com.get('LocalPorts') or ANY,
+    return {'name': str(com.get('Name') or ''), 'group': str(com.get('Grouping') or ''),
+            'local_ports': str(com.get('LocalPorts') or ANY),
             'remote_addresses': remote,
             'profiles': 'all' if (profiles & 7) == 7 else
             ', '.join(n for n, bit in PROFILE_BITS if profiles & bit) or 'none',
