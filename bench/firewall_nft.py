@@ -25,7 +25,8 @@ import uuid
 import _common  # noqa: F401  pylint: disable=unused-import  # makes the collection importable
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft  # noqa: E402
-from ansible_collections.printfleet.mve.plugins.modules import mve_firewall  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as mve_firewall  # noqa: E402
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan  # noqa: E402
 
 FEATURES = {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True}
 
@@ -57,7 +58,7 @@ class Nft(object):
 def converge(nft, p):
     backend = firewall_nft.NftablesBackend(nft)
     t0 = time.perf_counter()
-    result = mve_firewall.converge(backend, p)
+    result = mve_firewall.converge(backend, p, environ={})
     return time.perf_counter() - t0, result
 
 
@@ -72,9 +73,10 @@ def per_rule_loop(nft, rules):
                  '{ type filter hook %s priority filter; policy accept; }' % chain])
     for rule in rules:
         chain = firewall_nft.CHAINS[rule['direction']]
+        comment = '[printfleet.mve] %s: %s' % (firewall_plan.rule_key(rule), rule['name'])
         for line in firewall_nft.rule_lines(rule, 'printfleet.mve'):
             rc, out, err = nft(['-j', 'list', 'ruleset'])
-            present = any(item.get('rule', {}).get('comment') == '[printfleet.mve] ' + rule['name'] and
+            present = any(item.get('rule', {}).get('comment') == comment and
                           item['rule']['chain'] == chain for item in json.loads(out)['nftables'])
             if not present:
                 rc, out, err = nft(['add', 'rule', 'inet', 'printfleet_mve', chain, line])
