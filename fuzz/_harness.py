@@ -30,7 +30,7 @@ def main(name):
         from support.fuzz_targets import TARGETS
     target = TARGETS[name]
     corpus = [a for a in sys.argv[1:] if not a.startswith('-')]
-    if corpus:
+    if corpus and not os.path.isfile(corpus[0]):  # a corpus directory; a file is one input to replay
         os.makedirs(corpus[0], exist_ok=True)
         for seed in target.seeds():
             path = os.path.join(corpus[0], 'seed-' + hashlib.sha1(seed).hexdigest())
