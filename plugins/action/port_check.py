@@ -71,6 +71,9 @@ class ActionModule(ActionBase):
             except windows_transport.WindowsStepError as exc:
                 return {'failed': True, 'changed': False, 'vantage': 'windows', 'round_trips': transport.round_trips,
                         'error_kind': exc.kind, 'msg': 'the port probe step did not run on the Windows host: %s' % exc.message}
+            # The host's error texts, without the task's secrets in any form (remove_values below knows only one).
+            if isinstance(value, dict):
+                windows_transport.scrub_fields(value.get('results'), validation.secrets)
             results = windows_probe.results(normalized, value, accepts, params['timeout'], params['retries'],
                                             params['validate_certs'])
             # SNMPv3 targets with a user: their authenticated GETs, all in one more round trip.
@@ -81,6 +84,8 @@ class ActionModule(ActionBase):
                     value = transport.run(windows_probe.SCRIPT, followup)
                 except windows_transport.WindowsStepError as exc:
                     value = {'results': [{'id': i, 'outcome': 'error', 'error': exc.message} for i in pending]}
+                if isinstance(value, dict):
+                    windows_transport.scrub_fields(value.get('results'), validation.secrets)
                 windows_probe.apply_v3_followup(normalized, results, value, pending)
         elapsed_ms = round((time.perf_counter() - start) * 1000.0, 1)
         out = {'changed': False, 'results': port_check.select_results(results, params['details']),

@@ -113,6 +113,6 @@ class DependencyCheckAction(ActionBase):
         """One round trip: the relay step for ``actions`` on the Windows host."""
         try:
             value = self.transport.run(winrelay.SCRIPT, winrelay.relay_payload(actions, timeout, ca_pem))
-            return winrelay.relay_steps(value)
+            return winrelay.relay_steps(value, mask=lambda text: windows_transport.scrub(text, self.transport.secrets))
         except (windows_transport.WindowsStepError, ValueError) as exc:
             raise conversation.ConversationError(to_text(exc))

@@ -84,8 +84,9 @@ def step_input(name, payload):
 
 
 def _forms(secret):
-    """A secret as it may travel: itself, hex (relay send data), and base64 at each of the 3 alignments
-    (AUTH PLAIN and LOGIN carry passwords base64-encoded), without the partial characters at the edges."""
+    """A secret as it may travel: itself, hex (relay send data), base64 at each of the 3 alignments (AUTH
+    PLAIN and LOGIN carry passwords base64-encoded), without the partial characters at the edges, and the hex
+    of those (an AUTH line in the relay's send data)."""
     raw = secret.encode('utf-8')
     forms = {secret, raw.hex(), raw.hex().upper()}
     for pad in range(3):
@@ -93,7 +94,8 @@ def _forms(secret):
         start = (pad * 4 + 2) // 3
         end = len(enc) - (1 if (pad + len(raw)) % 3 else 0)
         if end - start >= 4:
-            forms.add(enc[start:end])
+            part = enc[start:end]
+            forms.update((part, part.encode('ascii').hex(), part.encode('ascii').hex().upper()))
     return [f for f in forms if len(f) >= 3]
 
 
@@ -104,6 +106,22 @@ def scrub(text, secrets):
     for form in forms:
         text = text.replace(form, '********')
     return text
+
+
+# The text fields of a step's results that the Windows host wrote (.NET exception messages, which may quote the
+# data they were given: the bytes being sent, an argument).
+REMOTE_TEXT_FIELDS = ('error', 'message', 'tls_error')
+
+
+def scrub_fields(items, secrets, fields=REMOTE_TEXT_FIELDS):
+    """``items`` (a step's list of result dicts) with every form of every secret removed from their ``fields``,
+    in place; returns ``items``."""
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, dict):
+            for field in fields:
+                if isinstance(item.get(field), str):
+                    item[field] = scrub(item[field], secrets)
+    return items
 
 
 def parse_output(stdout, name='step'):

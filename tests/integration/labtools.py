@@ -62,8 +62,9 @@ def tail(path, lines=20):
         return ''
 
 
-def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True, args=()):
-    """Run ansible-playbook from the venv (``args``: more options, e.g. -vvvv); returns the CompletedProcess."""
+def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True, args=(), env=None):
+    """Run ansible-playbook from the venv (``args``: more options, e.g. -vvvv; ``env``: more environment
+    variables, e.g. ANSIBLE_LOG_PATH); returns the CompletedProcess."""
     cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, playbook] + list(args)
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
@@ -71,6 +72,7 @@ def run_playbook(playbook, inventory, extra_vars=None, timeout=240, check=True, 
     # MVE server): use it, as `make demo` does.
     cfg = os.path.join(os.path.dirname(os.path.abspath(inventory)), 'ansible.cfg')
     extra = {'ANSIBLE_CONFIG': cfg} if os.path.exists(cfg) else {}
+    extra.update(env or {})
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ansible_env(**extra), cwd=ROOT,
                           check=False)
     if check and proc.returncode != 0:

@@ -28,11 +28,22 @@ options:
     description: The JSON file that keeps the simulated Windows Defender Firewall policy store between runs.
     vars:
       - name: pfmve_simwin_state
+  pfmve_simwin_fault_on:
+    description:
+      - Test fault (for the secrets scan, tests/integration/test_secrets.py). A relay step whose data to send
+        contains one of these strings fails at that send with an error that quotes the data, as a .NET
+        exception message may quote its argument; the actions before it run as usual.
+    type: list
+    elements: str
+    default: []
+    vars:
+      - name: pfmve_simwin_fault_on
 """
 
 import json
 import os
 import sys
+import time
 
 from ansible.errors import AnsibleError
 from ansible.plugins.connection import ConnectionBase
@@ -70,7 +81,9 @@ class Connection(ConnectionBase):
         super(Connection, self).exec_command(cmd, in_data=in_data, sudoable=sudoable)
         from lab.windows.host import SimulatedWindowsHost, default_executors
         path, policy = self._store()
-        host = SimulatedWindowsHost(self._play_context.remote_addr or 'mvewin01', default_executors(policy))
+        executors = default_executors(policy)
+        executors['relay'] = self._fault(executors['relay'])
+        host = SimulatedWindowsHost(self._play_context.remote_addr or 'mvewin01', executors)
         if self.get_option('pfmve_simwin_delivery') == 'psrp':
             rc, stdout, stderr = host.exec_psrp(cmd, in_data)
         else:
@@ -80,6 +93,26 @@ class Connection(ConnectionBase):
                 json.dump({'rules': policy.rules, 'outbound': 'allow'}, fh)
             os.replace(path + '.tmp', path)
         return rc, stdout, stderr
+
+    def _fault(self, relay):
+        """The relay step, failing at a send whose data holds one of pfmve_simwin_fault_on (a test fault)."""
+        needles = [n.encode('utf-8') for n in self.get_option('pfmve_simwin_fault_on') or [] if n]
+
+        def step(payload):
+            actions = payload.get('actions') or []
+            for index, action in enumerate(actions):
+                data = bytes.fromhex(action.get('data') or '') if action.get('action') == 'send' else b''
+                if needles and any(n in data for n in needles):
+                    done = relay(dict(payload, actions=actions[:index]))
+                    if all(s.get('ok') for s in done['steps']):
+                        done['steps'].append({
+                            'ok': False, 'error': 'IOException', 'at': time.time(),
+                            'message': 'simulated fault on the Windows host: Exception calling "Write" with "3" '
+                                       'argument(s): "Unable to write data to the transport connection: %s"'
+                                       % data.decode('latin-1')})
+                    return done
+            return relay(payload)
+        return step
 
     def put_file(self, in_path, out_path):
         raise AnsibleError('simulated Windows host %s: no file transfer; printfleet.mve runs nothing there but its '

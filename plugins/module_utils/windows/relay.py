@@ -37,12 +37,17 @@ def relay_payload(actions, timeout, ca_pem=None):
     return {'actions': list(actions), 'timeout_ms': int(float(timeout) * 1000), 'ca_pem': ca_pem or None}
 
 
-def relay_steps(value):
-    """The step results from the relay step's returned object, TLS facts named as on Linux."""
+def relay_steps(value, mask=None):
+    """The step results from the relay step's returned object, TLS facts named as on Linux. ``mask`` (text ->
+    text): applied to the error text the Windows host wrote (``error``, ``message``) before anything reads it,
+    to remove the task's secrets (a .NET exception message may quote the data being sent)."""
     if not isinstance(value, dict) or not isinstance(value.get('steps'), list):
         raise ValueError('the relay step returned no step list')
     steps = value['steps']
     for step in steps:
+        for key in ('error', 'message'):
+            if mask is not None and isinstance(step.get(key), str):
+                step[key] = mask(step[key])
         value = step.get('value')
         if isinstance(value, dict) and 'version' in value and 'cert' in value:
             value['version'] = TLS_VERSION_NAMES.get(value['version'], value['version'])
