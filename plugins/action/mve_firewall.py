@@ -32,8 +32,8 @@ from ansible_collections.printfleet.mve.plugins.plugin_utils import routes, wind
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as firewall_converge
 
 
-def _fail(msg, field=None, **extra):
-    out = {'failed': True, 'changed': False, 'msg': msg, 'backend': 'windows'}
+def _fail(msg, field=None, kind='input', **extra):
+    out = {'failed': True, 'changed': False, 'msg': msg, 'backend': 'windows', 'error_kind': kind}
     if field:
         out['field'] = field
     out.update(extra)
@@ -129,13 +129,14 @@ class ActionModule(ActionBase):
             if state != 'absent' and params['outbound'] != 'auto':
                 validate_windows_names(firewall_converge.wanted(params, None))
         except (firewall_plan.PlanError, port_matrix.MatrixError) as exc:
-            return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=0)
+            return _fail(to_text(exc), getattr(exc, 'field', None), exc.kind, round_trips=0)
 
         try:
             read = firewall_windows.parse_read(self._step(firewall_windows.read_payload(
                 group, firewall_plan.validate_management_ports(params['management_ports']))), group)
         except firewall_windows.WindowsFirewallError as exc:
-            return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, round_trips=self.round_trips)
+            return _fail('reading the Windows firewall failed, nothing changed: %s' % exc, kind='backend',
+                         round_trips=self.round_trips)
         try:
             want = firewall_converge.wanted(params, read['default_outbound_action'],
                                             read['dynamic_ports'] or firewall_plan.DEFAULT_DYNAMIC_PORTS)
@@ -150,7 +151,7 @@ class ActionModule(ActionBase):
             plan = firewall_plan.plan(want, have, state, group)
             payload_check = firewall_windows.apply_payload(plan['changes'], group)  # refuses what COM cannot hold
         except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_windows.WindowsFirewallError) as exc:
-            return _fail(to_text(exc), getattr(exc, 'field', None), round_trips=self.round_trips,
+            return _fail(to_text(exc), getattr(exc, 'field', None), exc.kind, round_trips=self.round_trips,
                          profiles=read['profiles'])
 
         out = {
@@ -176,7 +177,7 @@ class ActionModule(ActionBase):
             try:
                 applied = firewall_windows.parse_apply(self._step(payload_check))
             except firewall_windows.WindowsFirewallError as exc:
-                out.update(failed=True, rules=plan['before'],
+                out.update(failed=True, rules=plan['before'], error_kind='backend',
                            msg='the apply step on the Windows host did not report back (%s): its outcome is '
                                'unknown; run the task again, it reads the rules and plans afresh' % exc)
                 applied = None
@@ -203,11 +204,12 @@ class ActionModule(ActionBase):
                    'rules of the group are partly changed, see rollback' % (
                        step, len(payload['steps']), what['op'], what['name'], applied['error'],
                        '; '.join('%s %r: %s' % (e['op'], e['name'], e['error']) for e in applied['rollback_errors'])))
-            return {'failed': True, 'changed': True, 'msg': msg, 'rollback': rollback}
+            return {'failed': True, 'changed': True, 'msg': msg, 'rollback': rollback, 'error_kind': 'backend'}
         msg = ('step %d of %d (%s %r) failed on the Windows host: %s; the %d step(s) done before it were rolled '
                'back, the rules are as they were' % (step, len(payload['steps']), what['op'], what['name'],
                                                      applied['error'], len(applied['rolled_back'])))
-        return {'failed': True, 'changed': False, 'msg': msg, 'rollback': rollback, 'rules': plan['before']}
+        return {'failed': True, 'changed': False, 'msg': msg, 'rollback': rollback, 'rules': plan['before'],
+                'error_kind': 'backend'}
 
     @staticmethod
     def _warnings(read, after):

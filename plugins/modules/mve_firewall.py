@@ -54,6 +54,8 @@ attributes:
     support: full
     description: Returns the owned rules before and after, as structured lists, in C(diff.before.rules) and
       C(diff.after.rules).
+extends_documentation_fragment:
+  - printfleet.mve.results
 options:
   backend:
     description:
@@ -320,6 +322,14 @@ rules:
           Null for an owned rule the run cannot place (an old rule no flow needs any more).
       type: str
       sample: inbound/udp/printer
+    profiles:
+      description: With O(backend=windows), the profiles the rule applies in, when not all of them (V(domain, private)).
+      type: str
+      sample: domain, private
+    enabled:
+      description: With O(backend=windows), V(false) for a rule staged disabled (O(enabled=false)); absent when enabled.
+      type: bool
+      sample: false
 commands:
   description: One readable line per change (made, or that would be made in check mode).
   returned: always
@@ -453,8 +463,25 @@ script:
   returned: when O(backend=nftables)
   type: str
   sample: "table inet printfleet_mve\ndelete table inet printfleet_mve\n..."
+field:
+  description:
+    - The option a failure is about, as the user wrote it (for example C(port), C(targets[3].port),
+      C(peers.printer[2]), C(username)); see the notes.
+  returned: on failure, when the failure is about an option
+  type: str
+  sample: port
+error_kind:
+  description:
+    - On failure, V(input) (bad options, refused before the host is read), V(safety) (the rules or V(enforce) would
+      cut the management connection; refused, nothing changed), V(conflict) (O(coexist=fail) and another table
+      drops the MVE flows; nothing changed) or V(backend) (nft or the Windows firewall step failed or printed
+      something unreadable).
+  returned: on failure
+  type: str
+  sample: input
 '''
 
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
@@ -467,7 +494,7 @@ def main():
     try:
         result = converge.converge(backend, module.params, check_mode=module.check_mode)
     except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_nft.NftError) as exc:
-        module.fail_json(changed=False, **exc.fail_kwargs())
+        module.fail_json(changed=False, **failure(exc))
     before = result.pop('_before')
     if result.get('coexist') is None:
         result.pop('coexist')

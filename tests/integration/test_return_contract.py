@@ -42,7 +42,7 @@ ANSIBLE_KEYS = frozenset((
 ))
 
 # The error kinds of a task that failed on its input, and the only keys such a result holds.
-INPUT_KINDS = frozenset(('input', 'invalid_option'))
+INPUT_KINDS = frozenset(('input', 'invalid_option', 'safety'))
 INPUT_FAILURE_KEYS = frozenset(('field', 'error_kind', 'vantage', 'round_trips'))
 
 TYPES = {

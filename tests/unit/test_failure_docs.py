@@ -20,12 +20,6 @@ from ansible_collections.printfleet.mve.plugins.doc_fragments import results as 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULES = sorted(os.path.splitext(os.path.basename(p))[0]
                  for p in glob.glob(os.path.join(ROOT, 'plugins', 'modules', '[!_]*.py')))
-# Modules another owner still has to bring in line (with what they need). The test below fails once one of them
-# conforms, so the entry cannot outlive the fix.
-PENDING = {
-    'mve_firewall': 'extends_documentation_fragment printfleet.mve.results, RETURN field and error_kind, '
-                    'fail_json(**errors.failure(exc))',
-}
 WINDOWS_PATH = ('database_check', 'kerberos_check', 'ldap_check', 'smtp_check', 'port_check')
 
 
@@ -51,17 +45,11 @@ def _conforms(module):
             and 'V(input)' in ' '.join(kind.get('description') or []))
 
 
-@pytest.mark.parametrize('module', [m for m in MODULES if m not in PENDING])
+@pytest.mark.parametrize('module', MODULES)
 def test_field_and_error_kind_documented_the_same_way(module):
     assert _conforms(module), (
         '%s: include printfleet.mve.results, document field exactly as ModuleDocFragment.FIELD and error_kind '
         '(type str, returned "on failure...", naming V(input))' % module)
-
-
-@pytest.mark.parametrize('module', sorted(PENDING))
-def test_pending_modules_are_still_pending(module):
-    assert module in MODULES
-    assert not _conforms(module), '%s conforms now: remove it from PENDING' % module
 
 
 def test_the_fragment_notes_name_both_keys():

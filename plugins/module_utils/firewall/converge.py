@@ -193,7 +193,7 @@ def converge(backend, params, check_mode=False, environ=None, proc_tcp=_read_pro
         backend.validate(want)
         conflict = firewall_coexist.conflicts(have, want, backend.table)
         if conflict and params.get('coexist', 'fail') == 'fail':
-            raise firewall_nft.NftError(conflict['message'], field='coexist', coexist=conflict)
+            raise firewall_nft.NftError(conflict['message'], field='coexist', kind='conflict', coexist=conflict)
     have_rules = firewall_plan.annotate(have['rules'], want)
     result = firewall_plan.plan(want, have_rules, state, group)
     changes = result['changes']

@@ -80,7 +80,8 @@ def _comment(rule_group, text):
     comment = tag(rule_group) + text
     if len(comment) > MAX_COMMENT:
         raise NftError('rule name %r is too long for nftables: with the tag %r the comment has %d characters, '
-                       'nft allows %d' % (text, tag(rule_group), len(comment), MAX_COMMENT), field='rule_names')
+                       'nft allows %d' % (text, tag(rule_group), len(comment), MAX_COMMENT), field='rule_names',
+                       kind='input')
     return comment
 
 
