@@ -85,7 +85,7 @@ class DependencyCheckAction(ActionBase):
             out, rounds = dependency_check.result(False, 'the check could not run on the Windows host: %s' % exc), 0
         if hasattr(module, 'remote_finish'):
             before = self.transport.round_trips
-            out = module.remote_finish(params, out, self.transport.run)
+            out = module.remote_finish(params, out, self._run_step)
             rounds += self.transport.round_trips - before   # steps after the conversation (the SQL login)
         out['elapsed_ms'] = round((time.perf_counter() - start) * 1000.0, 2)
         out.update({'changed': False, 'vantage': 'windows', 'round_trips': rounds})
@@ -98,6 +98,13 @@ class DependencyCheckAction(ActionBase):
         """A task that fails on its input, before any round trip: the module's failure keys (``field``,
         ``error_kind``) and the Windows path's (``vantage``, ``round_trips``)."""
         return dict(keys, failed=True, changed=False, msg=to_text(msg), vantage='windows', round_trips=0)
+
+    def _run_step(self, name, payload):
+        """A step after the conversation (the SQL Server login): its result, the host's error text masked."""
+        value = self.transport.run(name, payload)
+        if isinstance(value, dict):
+            windows_transport.scrub_fields([value], self.transport.secrets)
+        return value
 
     @staticmethod
     def _read_ca(ca_path):

@@ -59,3 +59,20 @@ def test_relay_steps_masks_the_error_text_of_each_step():
     # Without a mask nothing changes (the local relay has no secrets to hide from itself).
     plain = relay.relay_steps({'steps': [{'ok': False, 'error': 'X', 'message': PASSWORD}]})
     assert plain[0]['message'] == PASSWORD
+
+
+def test_a_step_after_the_conversation_comes_back_masked():
+    """The SQL Server login step (sql_login.ps1) reports SqlClient's error text: masked before the check reads it."""
+    from ansible_collections.printfleet.mve.plugins.action.database_check import ActionModule
+
+    class Transport(object):
+        secrets = [PASSWORD]
+
+        def run(self, name, payload):
+            return {'attempted': True, 'ok': False, 'error': 'cannot send %s' % _auth_plain_line(), 'error_code': 18456}
+
+    action = ActionModule.__new__(ActionModule)
+    action.transport = Transport()
+    value = action._run_step('sql_login', {})
+    assert value['error_code'] == 18456 and value['error'].startswith('cannot send AUTH PLAIN ')
+    assert not _readable(value['error'])
