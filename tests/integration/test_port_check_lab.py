@@ -400,3 +400,25 @@ def test_site_yml_a_dead_printer_does_not_stop_the_other_plays(lab, collection_i
         assert len(fatal) == 1, tail[-3000:]
         assert 'printers: 1 printer(s) did not answer SNMP (%s)' % dead in fatal[0]
         assert 'port check: ' in fatal[0] and '%s printer.raw tcp/' % dead in fatal[0]
+
+
+def test_site_yml_a_failed_fleet_task_keeps_every_mve_server_in_the_run(lab, collection_installed, tmp_path):
+    """The printer fleet tasks run once for all MVE servers. When one fails (here printer_snmp, refused by a wrong
+    write community), every MVE server fails that play and goes on to the port and dependency checks: a run_once
+    failure rescued for one host only would silently drop the others (ansible/ansible#87308)."""
+    wrong = tmp_path / 'wrong-write-community.yml'
+    wrong.write_text(json.dumps({'mve_snmp_write_community': 'not-the-write-community'}))
+    report, reports = per_host_reports(tmp_path, 'wrongcommunity')
+    proc = run_playbook(os.path.join(ROOT, 'playbooks', 'site.yml'), lab['inventory'], check=False,
+                        extra_vars={'mve_port_check_report_path': report}, args=['-e', '@%s' % wrong])
+    out = proc.stdout
+    assert proc.returncode != 0, out[-3000:]
+    before_end = out.split('TASK [Every play of this MVE server succeeded]', 1)[0]
+    stops = [line for line in before_end.splitlines() if line.startswith('fatal: [') and 'printer_snmp failed' in line]
+    assert sorted(line.split(']')[0][len('fatal: ['):] for line in stops) == sorted(MVE_SERVERS), out[-4000:]
+    counters = recap(out)
+    assert {h: counters[h]['rescued'] >= 1 for h in MVE_SERVERS} == {h: True for h in MVE_SERVERS}
+    assert sorted(reports()) == sorted(MVE_SERVERS)   # both ran the port check after the printer play
+    tail = out.split('TASK [Every play of this MVE server succeeded]', 1)[1]
+    for host in MVE_SERVERS:
+        assert [line for line in tail.splitlines() if line.startswith('fatal: [%s]' % host)], tail[-3000:]
