@@ -483,6 +483,7 @@ error_kind:
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import firewalld as firewall_firewalld
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
@@ -493,7 +494,7 @@ def main():
     backend = converge.select_backend(module)
     try:
         result = converge.converge(backend, module.params, check_mode=module.check_mode)
-    except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_nft.NftError) as exc:
+    except (firewall_plan.PlanError, port_matrix.MatrixError, firewall_nft.NftError, firewall_firewalld.FirewalldError) as exc:
         module.fail_json(changed=False, **failure(exc))
     before = result.pop('_before')
     if result.get('coexist') is None:

@@ -12,7 +12,9 @@ import ipaddress
 import os
 import platform
 from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
+from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import coexist as firewall_coexist
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import firewalld as firewall_firewalld
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
 
@@ -22,7 +24,7 @@ WINDOWS_NEEDS_POWERSHELL = ('backend: windows manages Windows Defender Firewall 
                             'with a connection whose shell is not PowerShell. On Linux hosts use backend: nftables')
 
 ARGUMENT_SPEC = ArgumentSpec(dict(
-    backend=dict(type='str', default='auto', choices=['auto', 'windows', 'nftables']),
+    backend=dict(type='str', default='auto', choices=['auto', 'windows', 'nftables', 'firewalld']),
     features=dict(type='dict', default={}),
     scopes=dict(type='dict', default={}),
     state=dict(type='str', default='merged', choices=list(firewall_plan.STATES)),
@@ -81,13 +83,45 @@ def module_runner(module, nft):
     return run
 
 
+def firewalld_running(module, firewall_cmd):
+    """Whether ``firewall-cmd --state`` says running (backend auto)."""
+    rc, out, err = module.run_command([firewall_cmd, '--state'])
+    return rc == 0 and out.strip() == 'running'
+
+
+def firewalld_backend(module, firewall_cmd):
+    """The firewalld backend: its helper runs with firewall-cmd's own interpreter (the one with firewalld's client
+    library), so the module's interpreter needs no firewalld or D-Bus bindings."""
+    p = module.params
+    refused = firewall_firewalld.refusal(p)
+    if refused:
+        module.fail_json(changed=False, backend='firewalld', **failure(firewall_plan.PlanError(*refused)))
+    with open(firewall_cmd) as fh:
+        python = firewall_firewalld.interpreter(fh.readline())
+    if not python:
+        module.fail_json(msg='%s is not a Python program; the firewalld backend runs firewalld\'s client library with '
+                             'its interpreter' % firewall_cmd, field='backend', error_kind='backend', changed=False)
+
+    def run(argv, data=None):
+        return module.run_command(list(argv), data=data, binary_data=data is not None)
+    return firewall_firewalld.FirewalldBackend(run, p['rule_group'], python=python, persist=p['persist'])
+
+
 def select_backend(module):
-    """The backend for a module run on the target (nftables: Windows is the action plugin's business)."""
+    """The backend for a module run on the target (nftables or firewalld: Windows is the action plugin's business).
+    V(auto) on Linux: firewalld when ``firewall-cmd --state`` says running, else nftables."""
     backend = module.params['backend']
+    firewall_cmd = None
     if backend == 'auto':
         backend = 'nftables' if platform.system() == 'Linux' else 'windows'
+        if backend == 'nftables':
+            firewall_cmd = module.get_bin_path('firewall-cmd')
+            if firewall_cmd and firewalld_running(module, firewall_cmd):
+                backend = 'firewalld'
     if backend == 'windows':
         module.fail_json(msg=WINDOWS_NEEDS_POWERSHELL, field='backend', changed=False)
+    if backend == 'firewalld':
+        return firewalld_backend(module, firewall_cmd or module.get_bin_path('firewall-cmd', required=True))
     nft = module.get_bin_path('nft', required=True)
     p = module.params
     return firewall_nft.NftablesBackend(module_runner(module, nft), p['rule_group'],
@@ -216,7 +250,8 @@ def converge(backend, params, check_mode=False, environ=None, proc_tcp=_read_pro
     if missing and not changes:
         changes.append({'action': 'set', 'name': 'layout', 'before': {'layout': 'earlier'}, 'after': {'layout': 'current'},
                         'fields': ['layout']})
-        commands.append('rewrite table %s: %s' % (backend.table, '; '.join(missing)))
+        commands.append('%s: %s' % (getattr(backend, 'layout_command', 'rewrite table %s' % backend.table),
+                                    '; '.join(missing)))
     boot = getattr(backend, 'boot_changes', None)
     files = boot(result['after'], enforce=enforce, management_ports=management,
                  management_scopes=mgmt_scopes) if boot else []
