@@ -235,7 +235,7 @@ def parse_description(text, rule_group):
             continue
         try:
             ports = firewall_plan.canonical_ports(local.split(',')) if local else []
-        except firewall_plan.PlanError:
+        except ValueError:
             ports = []
         out[key] = {'name': name, 'local_ports': ports}
     return True, out
@@ -261,6 +261,7 @@ def policy_settings(rule_group, rules, direction):
 
 _TOKEN = re.compile(r'\s*([A-Za-z][A-Za-z-]*)(?:="([^"]*)")?')
 _FAMILIES = ('ipv4', 'ipv6')
+_PORT = re.compile(r'^[0-9]{1,5}(-[0-9]{1,5})?$')
 
 
 def parse_rich_rule(text):
@@ -308,9 +309,11 @@ def parse_rich_rule(text):
         i += 1
     if out['action'] is None or out['element'] is None:
         return None
+    if not _PORT.match(out['port']):
+        return None
     try:
         port = firewall_plan.canonical_ports([out['port']])
-    except firewall_plan.PlanError:
+    except ValueError:   # PlanError, MatrixError: out of range, an empty range
         return None
     if len(port) != 1:
         return None
@@ -442,7 +445,9 @@ def _parse_state(data, rule_group):
               'drop_chains': [], 'default_outbound_action': 'allow', 'base': [], 'scope_drops': [],
               'management_scopes': [firewall_plan.ANY], 'firewalls': ['firewalld'], 'policies': {},
               'version': str(data.get('version') or '')}
-    policies = data.get('policies') or {}
+    policies = data.get('policies', {})
+    if not isinstance(policies, dict):
+        raise FirewalldError('the firewalld read has no policies object')
     for direction, dummy, dummy2, dummy3 in POLICY_DIRECTIONS:
         name = names[direction]
         found = policies.get(name) or {}
