@@ -18,7 +18,7 @@ OLDEST_TESTS := tests/unit tests/integration/test_smtp_check.py
 LAB_DIR ?= $(CURDIR)/.lab
 LAB_PRINTERS ?= 3
 APT_PACKAGES := snmpd snmp nftables iproute2 nmap openssl rsync shellcheck \
-	slapd ldap-utils krb5-kdc krb5-admin-server krb5-user firebird3.0-server chromium
+	slapd ldap-utils krb5-kdc krb5-admin-server krb5-user firebird3.0-server chromium firewalld
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_HOME := $(CURDIR)/build/ansible-home

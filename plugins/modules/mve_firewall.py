@@ -43,6 +43,8 @@ author:
   - printfleet.mve contributors (@printfleet)
 requirements:
   - nft (nftables 0.9.3 or later, with JSON support) for O(backend=nftables)
+  - for O(backend=firewalld), firewalld 0.9 or later (policies) running, and its C(firewall-cmd) (the module runs
+    firewalld's own client library with the interpreter of C(firewall-cmd); nothing else is installed)
   - for O(backend=windows), a Windows host reached with C(ansible_connection=winrm) or C(psrp), Windows
     PowerShell 5.1 or PowerShell 7, and an account allowed to change the firewall policy
 attributes:
@@ -59,12 +61,17 @@ extends_documentation_fragment:
 options:
   backend:
     description:
-      - Which firewall to manage. V(auto) picks V(windows) on a WinRM/PSRP (PowerShell) connection and
-        V(nftables) on Linux.
-      - V(windows) needs a PowerShell connection; V(nftables) needs a Linux host. The other combinations fail
-        with a clear message before anything is read.
+      - Which firewall to manage. V(auto) picks V(windows) on a WinRM/PSRP (PowerShell) connection, and on Linux
+        V(firewalld) when C(firewall-cmd --state) says running, else V(nftables).
+      - V(windows) needs a PowerShell connection; V(nftables) and V(firewalld) need a Linux host. The other
+        combinations fail with a clear message before anything is read.
+      - V(firewalld) keeps each rule group in two firewalld policies, C(<group>_in) (ingress zone C(ANY), egress
+        zone C(HOST)) and C(<group>_out) (C(HOST) to C(ANY)), target C(CONTINUE), priority -20000 (before the
+        zones), one rich rule per scope network and port; zones, services and other rich rules are never touched.
+        Permanent and runtime configuration change together, in place; firewalld reloads only when a policy is
+        created (the first run), which also drops other runtime-only changes. See docs/firewall.md.
     type: str
-    choices: [auto, windows, nftables]
+    choices: [auto, windows, nftables, firewalld]
     default: auto
   features:
     description:
@@ -126,6 +133,8 @@ options:
         ICMP and O(management_ports). Outbound traffic is never dropped by this module.
       - Refused (nothing changed) when O(management_ports) is empty, or when the SSH connection this run
         arrived on uses a port that is not listed.
+      - Not available with O(backend=firewalld) (refused before anything is read), whose zones already reject the
+        new inbound connections they do not allow.
       - Not available with O(backend=windows) (refused before anything is read). Windows Defender Firewall
         already blocks unsolicited inbound connections by default (the profile's C(DefaultInboundAction)),
         and the module does not change profile settings.
@@ -154,7 +163,7 @@ options:
     description:
       - With O(backend=windows), whether the rules are enabled. V(false) keeps them in place but disabled (stage
         them before a change window, enable them later with V(true)); a rule disabled by hand is enabled again.
-      - nftables has no disabled rules; V(false) is refused there (use O(state=absent)).
+      - nftables and firewalld have no disabled rules; V(false) is refused there (use O(state=absent)).
     type: bool
     default: true
   coexist:
@@ -198,6 +207,9 @@ options:
         and O(persist_conf) (what the distribution's nftables service loads at boot) gets an
         C(include "<persist_dir>/*.nft") line when it lacks one. Check mode and diff report these files too
         (RV(persisted)); O(state=absent) removes the table's file.
+      - With O(backend=firewalld), V(true) writes the rich rules to the permanent configuration and the runtime,
+        V(false) to the runtime only (the policies themselves, with the rule names in their description, are always
+        permanent, as firewalld has no runtime-only policies).
       - Windows Defender Firewall keeps its rules by itself; the option does not apply there.
     type: bool
     default: true
@@ -217,6 +229,11 @@ options:
     default: {}
 notes:
   - One read (C(nft -j list ruleset)) and at most one apply (C(nft -f)) per run, whatever the number of rules.
+  - With O(backend=firewalld), one read process and at most one apply process per run (firewalld's D-Bus API through
+    its client library), plus C(firewall-cmd --state) with O(backend=auto). The rich rule's priority holds the
+    rule's peer role, so its identity survives in firewalld's runtime configuration; the rule names are kept in
+    the policy's description. A rich rule holds one port, so the FTP data rule accepts TCP from port 20 of the
+    printers to any local port.
   - With O(backend=windows), one PowerShell round trip to read and at most one to apply per run (none in
     check mode or when nothing changes), whatever the number of rules; RV(round_trips) counts them. Windows
     holds rule names with any characters but C(|), which its policy format uses as a separator; such names
@@ -372,7 +389,7 @@ enforce:
   type: bool
   sample: false
 backend:
-  description: The backend that ran.
+  description: The backend that ran (V(nftables), V(firewalld) or V(windows)).
   returned: always
   type: str
   sample: nftables
@@ -459,8 +476,10 @@ management_rules:
       description: Whether the rule accepts connections from outside O(management_scopes).
       type: bool
 script:
-  description: The nftables script that was applied (or would be, in check mode); empty when nothing changes.
-  returned: when O(backend=nftables)
+  description:
+    - The nftables script that was applied (or would be, in check mode); empty when nothing changes.
+    - With O(backend=firewalld), the apply's request as JSON (its operations and the policies' settings).
+  returned: when O(backend=nftables) or O(backend=firewalld)
   type: str
   sample: "table inet printfleet_mve\ndelete table inet printfleet_mve\n..."
 field:

@@ -17,6 +17,7 @@ from ansible_collections.printfleet.mve.plugins.module_utils.firewall import coe
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import firewalld as firewall_firewalld
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan
+from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 
 
 WINDOWS_NEEDS_POWERSHELL = ('backend: windows manages Windows Defender Firewall through the task\'s WinRM or PSRP '
@@ -116,6 +117,11 @@ def select_backend(module):
         backend = 'nftables' if platform.system() == 'Linux' else 'windows'
         if backend == 'nftables':
             firewall_cmd = module.get_bin_path('firewall-cmd')
+            if firewall_cmd:
+                try:
+                    prepare(module.params)   # bad input fails before firewall-cmd runs
+                except (firewall_plan.PlanError, port_matrix.MatrixError) as exc:
+                    module.fail_json(changed=False, **failure(exc))
             if firewall_cmd and firewalld_running(module, firewall_cmd):
                 backend = 'firewalld'
     if backend == 'windows':
