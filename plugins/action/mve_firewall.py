@@ -115,9 +115,10 @@ class ActionModule(ActionBase):
         if validation.errors:
             return _fail(validation.message, round_trips=0)
         params = validation.params
-        if params['backend'] == 'nftables':
-            return _fail('backend: nftables manages a Linux host\'s nftables; this host was reached over a '
-                         'PowerShell (WinRM/PSRP) connection: use backend: windows or auto', 'backend', round_trips=0)
+        if params['backend'] in ('nftables', 'firewalld'):
+            return _fail('backend: %s manages a Linux host\'s %s; this host was reached over a PowerShell (WinRM/PSRP) '
+                         'connection: use backend: windows or auto' % (params['backend'], params['backend']), 'backend',
+                         round_trips=0)
         state = params['state']
         if params['enforce'] and state != 'absent':
             return _fail('enforce: not available with backend windows: Windows Defender Firewall already blocks '

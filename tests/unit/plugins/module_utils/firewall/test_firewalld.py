@@ -371,3 +371,20 @@ def test_a_failed_apply_reports_what_the_helper_did_and_undid():
         return 1, '', 'Traceback: boom'
     with pytest.raises(fwd.FirewalldError, match='boom'):
         backend(crashing).read()
+
+
+def test_backend_firewalld_over_a_powershell_connection_fails_before_any_round_trip(monkeypatch):
+    import types
+    from ansible_collections.printfleet.mve.plugins.action.mve_firewall import ActionModule
+    from ansible_collections.printfleet.mve.plugins.plugin_utils import windows_transport
+
+    class Refused(windows_transport.WindowsTransport):
+        def run(self, *args, **kwargs):
+            raise AssertionError('a round trip was attempted')
+    action = ActionModule.__new__(ActionModule)
+    action._connection = types.SimpleNamespace(transport='winrm', _shell=types.SimpleNamespace(SHELL_FAMILY='powershell'))
+    action._play_context = types.SimpleNamespace(diff=False, remote_addr='mve01.example.test')
+    monkeypatch.setattr(windows_transport, 'WindowsTransport', Refused)
+    out = action.run_windows({'backend': 'firewalld', 'scopes': SCOPES}, check_mode=False, diff=False)
+    assert out['failed'] and out['field'] == 'backend' and out['round_trips'] == 0
+    assert out['msg'].startswith("backend: firewalld manages a Linux host's firewalld")
