@@ -121,12 +121,10 @@ def _paths(obj, prefix=()):
     yield prefix
     if isinstance(obj, dict):
         for key, value in obj.items():
-            for p in _paths(value, prefix + (key,)):
-                yield p
+            yield from _paths(value, prefix + (key,))
     elif isinstance(obj, list):
         for i, value in enumerate(obj):
-            for p in _paths(value, prefix + (i,)):
-                yield p
+            yield from _paths(value, prefix + (i,))
 
 
 def _replace(obj, path, value):

@@ -68,7 +68,7 @@ def _values(mod):
         st.integers(-2 ** 31, 2 ** 31 - 1).map(mod.Integer),
         st.binary(max_size=40).map(mod.OctetString),
         st.text(max_size=20).map(lambda t: mod.OctetString(t.encode('utf-8'))),
-        st.binary(min_size=4, max_size=4).map(lambda b: mod.IpAddress(b)),
+        st.binary(min_size=4, max_size=4).map(mod.IpAddress),
         _oids().map(mod.ObjectIdentifier),
         st.integers(0, 2 ** 32 - 1).map(mod.TimeTicks),
         st.just(mod.null),
