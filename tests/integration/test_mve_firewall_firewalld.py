@@ -258,8 +258,9 @@ def test_moved_port_and_scope_update_in_place(srv):
                 scopes={'database': [BAD], 'browser': [OK]})
     mve_firewall.converge(backend(srv), params(**base))
     assert any('port="1433"' in r for r in srv.policy(OUT))
-    moved_args = dict(base, features=dict(base['features'], ports={'db.sqlserver': 1533}), scopes={'database': [BAD],
-                                                                                                   'browser': [BAD]})
+    moved_args = dict(base)
+    moved_args.update(features=dict(base['features'], ports={'db.sqlserver': 1533}),
+                      scopes={'database': [BAD], 'browser': [BAD]})
     b = backend(srv)
     moved = mve_firewall.converge(b, params(**moved_args))
     assert sorted((c['action'], c['name'][:22], tuple(c['fields'])) for c in moved['changes']) == [
