@@ -153,7 +153,7 @@ bench: os-deps collection $(BIN)/.bench-installed
 # seeds (tests/support/fuzz_targets.py); not part of `make test` (tests/unit/fuzz/ is, with hypothesis).
 # A crash leaves its input in build/fuzz/artifacts/<target>-crash-*: make it a regression test in tests/unit/fuzz/.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= snmp snmp_usm tds firebird smtp ldap kerberos mdns ews framing nft windows_firewall
+FUZZ_TARGETS ?= snmp snmp_usm tds firebird smtp ldap kerberos mdns ews framing nft windows_firewall firewalld
 FUZZ_DIR := $(CURDIR)/build/fuzz
 
 $(BIN)/.fuzz-installed: requirements-fuzz.txt $(BIN)/.installed

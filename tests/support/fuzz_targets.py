@@ -16,7 +16,9 @@ import datetime
 import json
 import os
 
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import firewalld as fw_fwd
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as fw_nft
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as fw_plan
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw_win
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_pages
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_profiles
@@ -472,6 +474,28 @@ def run_windows(data):
     run_windows_object(obj)
 
 
+def firewalld_seeds():
+    """The firewalld helper's read, as it answers for policies the module wrote (rendered by the module itself for
+    the full MVE rule set, with IPv4/IPv6 and range scopes), one policy missing, and firewalld not running."""
+    rules = fw_plan.desired_rules(
+        {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True},
+        {'printer': ['10.20.0.0/16', '10.30.1.10-10.30.1.99', '2001:db8:10::/64'], 'browser': ['10.1.0.0/24'],
+         'database': ['10.5.0.12'], 'smtp': ['10.5.0.25'], 'ldap': ['10.5.0.30'], 'kdc': ['10.5.0.31']},
+        outbound='always', rule_group='printfleet.mve')
+    names = fw_fwd.policy_names('printfleet.mve')
+    policies = {}
+    for direction, name in sorted(names.items()):
+        settings = fw_fwd.policy_settings('printfleet.mve', rules, direction)
+        policies[name] = {'runtime': settings, 'permanent': settings}
+    full = {'ok': True, 'running': True, 'version': '1.3.3', 'others': [], 'policies': policies}
+    half = dict(full, policies=dict(policies, **{names['outbound']: {'runtime': None, 'permanent': None}}))
+    return [json.dumps(doc).encode() for doc in (full, half, {'ok': True, 'running': False})]
+
+
+def run_firewalld(data):
+    fw_fwd.parse_state(data, 'printfleet.mve')
+
+
 # ------------------------------------------------------------------------------------------------- registry
 TARGETS = dict((t.name, t) for t in [
     Target('snmp', run_snmp, (snmp.SnmpWireError,), snmp_seeds),
@@ -487,4 +511,5 @@ TARGETS = dict((t.name, t) for t in [
            + smtp_seeds()[:2] + firebird_seeds()[:2]),
     Target('nft', run_nft, (fw_nft.NftError,), nft_seeds),
     Target('windows_firewall', run_windows, (fw_win.WindowsFirewallError,), windows_seeds),
+    Target('firewalld', run_firewalld, (fw_fwd.FirewalldError,), firewalld_seeds),
 ])

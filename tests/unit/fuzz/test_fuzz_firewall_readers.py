@@ -14,7 +14,9 @@ import json
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
+from ansible_collections.printfleet.mve.plugins.module_utils.firewall import firewalld as fw_fwd
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as fw_nft
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as fw_win
 from support.fuzz_strategies import json_values, mutated, mutated_json
@@ -72,6 +74,45 @@ def test_windows_arbitrary_json(doc):
     _windows(doc)
     _windows({'op': 'read', 'rules': doc})
     _windows({'op': 'apply', 'done': doc})
+
+
+FIREWALLD = TARGETS['firewalld']
+FIREWALLD_DOCS = [json.loads(s) for s in FIREWALLD.seeds()]
+
+
+def _firewalld(doc):
+    try:
+        fw_fwd.parse_state(doc, 'printfleet.mve')
+    except fw_fwd.FirewalldError:
+        pass
+
+
+def test_the_firewalld_seeds_parse():
+    assert len(fw_fwd.parse_state(FIREWALLD_DOCS[0], 'printfleet.mve')['rules']) >= 8
+    assert len(fw_fwd.parse_state(FIREWALLD_DOCS[1], 'printfleet.mve')['rules']) >= 2
+    with pytest.raises(fw_fwd.FirewalldError, match='not running'):
+        fw_fwd.parse_state(FIREWALLD_DOCS[-1], 'printfleet.mve')
+
+
+@given(mutated_json(FIREWALLD_DOCS))
+def test_firewalld_mutated_reads(doc):
+    _firewalld(doc)
+
+
+@given(json_values())
+def test_firewalld_arbitrary_json(doc):
+    _firewalld(doc)
+    _firewalld({'ok': True, 'running': True, 'policies': doc})
+
+
+@given(mutated(FIREWALLD.seeds()))
+def test_firewalld_mutated_text(data):
+    _firewalld(data)
+
+
+@given(st.text(max_size=200))
+def test_rich_rule_reader_any_text(text):
+    assert fw_fwd.parse_rich_rule(text) is None or isinstance(fw_fwd.parse_rich_rule(text), dict)
 
 
 # ---- what the fuzzing found (for the lead: nftables.py and windows.py raise foreign exceptions) -----------
