@@ -353,3 +353,44 @@ def test_through_ansible_backend_auto_picks_firewalld(srv, collection_installed)
     refused = ansible(srv, dict(args, enforce=True))
     assert refused['failed'] and refused['field'] == 'enforce' and refused['error_kind'] == 'input'
     assert refused['msg'].startswith('enforce: true is not available with backend firewalld')
+
+
+ROLE_PLAY = '''
+- name: The mve_firewall role on a firewalld host, verified with real packets from the controller (the ok peer)
+  hosts: mve
+  gather_facts: false
+  roles:
+    - role: printfleet.mve.mve_firewall
+'''
+
+
+def test_the_role_proves_both_halves_on_firewalld(srv, collection_installed, tmp_path):
+    """The role with backend auto (firewalld is running), the controller in ``ok`` and the host's modules in ``srv``:
+    outside the browsers' scope the controller is proven dropped on TCP 443 even though the zone opens https for
+    everyone; inside it, proven through."""
+    interpreter = tmp_path / 'srv-python'
+    interpreter.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (srv.srv, PYTHON))
+    interpreter.chmod(0o755)
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(json.dumps({'all': {'hosts': {'mve': {
+        'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': str(interpreter)}}}}))
+    playbook = tmp_path / 'role.yml'
+    playbook.write_text(ROLE_PLAY)
+    env = ansible_env(ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, 'build', 'collections'),
+                      DBUS_SYSTEM_BUS_ADDRESS=srv.env['DBUS_SYSTEM_BUS_ADDRESS'])
+    env['PATH'] = env['PATH'] + os.pathsep + '/usr/sbin:/sbin'
+
+    def role(browser):
+        variables = dict(mve_firewall_features={'printer_protocols': ['npap']}, mve_firewall_management_ports=[SSH],
+                         mve_firewall_scopes={'printer': [OK], 'browser': [browser]})
+        return run(['ip', 'netns', 'exec', srv.ok, os.path.join(BIN, 'ansible-playbook'), '-i', str(inventory),
+                    str(playbook), '-e', json.dumps(variables)], check=False, env=env, cwd=ROOT)
+
+    outside = role(BAD)
+    assert outside.returncode == 0, outside.stdout[-4000:] + outside.stderr[-2000:]
+    assert 'skipped=0' in outside.stdout and srv.policy(IN) and srv.policy(IN, permanent=True)   # auto: firewalld
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'timeout' and srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'open'
+    inside = role(OK)
+    assert inside.returncode == 0, inside.stdout[-4000:] + inside.stderr[-2000:]
+    assert 'skipped=0' in inside.stdout and 'changed=1' in inside.stdout
+    assert srv.probe(srv.ok, 'tcp', SRV_OK, WEB) == 'open' and srv.probe(srv.bad, 'tcp', SRV_BAD, WEB) == 'timeout'
