@@ -116,6 +116,7 @@ def test_in_flight_is_bounded(printer_snmpd, monkeypatch):
                                                       'timeout': 0.5}, concurrency=4)
     assert state['max'] == 4
     assert summary['reachable'] == 3 and summary['total'] == 20
+    assert list(printers) == hosts   # in the order given, whichever printer answered first
 
 
 @pytest.mark.parametrize('args, field', [
