@@ -228,15 +228,23 @@ class WindowsTransport(object):
         directory = os.environ.get(RECORD_ENV)
         if not directory:
             return
-        self._seq = getattr(self, '_seq', 0) + 1
         safe = re.sub(r'[^A-Za-z0-9_.-]', '_', str(self.host))
-        path = os.path.join(directory, '%s-%03d-%s.json' % (safe, self._seq, name))
         record = {'host': str(self.host), 'script': name, 'rc': rc, 'elapsed_s': round(elapsed, 3),
                   'payload': json.loads(scrub(json.dumps(payload), self.secrets)),
                   'stdout': scrub(self._readable(stdout), self.secrets), 'stderr': scrub(stderr, self.secrets)}
         try:
             os.makedirs(directory, exist_ok=True)
-            with open(path, 'w') as fh:
-                json.dump(record, fh, indent=2, sort_keys=True)
+            # Every task has its own transport: the next free number of the host's recordings, never an earlier
+            # task's file (two tasks running the same step would write the same name).
+            while True:
+                self._seq = getattr(self, '_seq', 0) + 1
+                path = os.path.join(directory, '%s-%03d-%s.json' % (safe, self._seq, name))
+                try:
+                    fh = open(path, 'x')
+                except FileExistsError:
+                    continue
+                with fh:
+                    json.dump(record, fh, indent=2, sort_keys=True)
+                break
         except (IOError, OSError):
             pass
