@@ -17,9 +17,15 @@ installed into build/bench/collections-scale by the bench itself, as `make colle
 Two sweeps: `closed` (TCP targets on loopback addresses where nothing listens: refused, no lab needed) and,
 `open` (the RAW port of printers of a scale lab it starts, lab/scale_lab.py --plain, or with --open-first of a
 lab you started, e.g. `lab/lab.py up --dir D --printers 1000 --first-address 127.0.8.1 --no-remote --no-services`).
-Every repeat measures its own one-target run, so a ratio never mixes two moments of a shared machine, and each
-measure is the fastest of --best-of runs (the machine these figures come from is shared).
-The load average is printed with each repeat. Nothing here is a test and nothing is asserted.
+The one-target and N-target runs of a ratio are interleaved (1, N, 1, N, ... --best-of pairs) and each side is the
+fastest of its runs, so a ratio never mixes two moments of a shared machine (measured far apart, a burst of load
+on the one-target side once made it negative). The load average before and after is printed with each row.
+
+Also here (see `--help` of each): `curve` (100 / 1,000 / 10,000 printers of the scale lab), `matrix` (every
+printer flow x 1,000 printers), `windows` (the same sweep from the simulated Windows MVE server: round trips and
+controller-side cost per target against the Linux vantage), `site` (playbooks/site.yml against lab/lab.py at 100
+and 1,000 printers: first run and rerun, tasks, Windows round trips) and `report` (docs/benchmarks.md and .svg).
+Nothing here is a test and nothing is asserted, except that a rerun of site.yml changes nothing.
 """
 import argparse
 import ipaddress
@@ -107,30 +113,42 @@ def loadavg():
         return ' '.join(fh.read().split()[:3])
 
 
-def best_of(k, targets, workdir, opts):
-    """The fastest of k runs (wall and probe phase each at their minimum): on a machine shared with other jobs the
-    minimum is the closest to what a quiet machine gives; RSS is the largest seen."""
-    runs = [run_port_check(targets, workdir, **opts) for dummy in range(k)]
+def fastest(runs):
+    """The fastest of several runs (wall, probe phase and CPU each at their minimum): on a machine shared with
+    other jobs the minimum is the closest to what a quiet machine gives; RSS is the largest seen."""
     best = dict(min(runs, key=lambda r: r['wall_s']))
-    best['probes_ms'] = min(r['probes_ms'] for r in runs)
-    best['cpu_s'] = min(r['cpu_s'] for r in runs)
+    for key in ('probes_ms', 'probes_s', 'cpu_s', 'host_s'):
+        if key in best:
+            best[key] = min(r[key] for r in runs)
     best['rss_mib'] = max(r['rss_mib'] for r in runs)
     return best
+
+
+def interleaved(k, one_target, targets, workdir, opts):
+    """k pairs of runs, one target then N targets, one after the other (1, N, 1, N, ...), and the fastest of
+    each: both minimums come from the same minutes of a shared machine, so that their difference cannot swing
+    negative because a burst of load hit one side only."""
+    ones, many = [], []
+    for dummy in range(k):
+        ones.append(run_port_check(one_target, workdir, **opts))
+        many.append(run_port_check(targets, workdir, **opts))
+    return fastest(ones), fastest(many)
 
 
 def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3):
     rows = []
     for rep in range(repeat):
-        one = best_of(k, [{'host': first, 'port': port}], work, opts)
         for n in sizes:
             if n == 1:
                 continue
             targets = [{'host': h, 'port': port} for h in addresses(first, n)]
             for detail in details:
-                r = best_of(k, targets, work, dict(opts, details=detail) if detail else opts)
+                o = dict(opts, details=detail) if detail else opts
+                load_before = loadavg()
+                one, r = interleaved(k, [{'host': first, 'port': port}], targets, work, o)
                 ratio = (r['wall_s'] - one['wall_s']) * 1000.0 / r['probes_ms'] if r['probes_ms'] else None
                 row = {'sweep': kind, 'details': detail or 'default', 'repeat': rep + 1, 'targets': n,
-                       'best_of': k, 'wall_s': r['wall_s'], 'one_wall_s': one['wall_s'],
+                       'best_of': k, 'interleaved': True, 'wall_s': r['wall_s'], 'one_wall_s': one['wall_s'],
                        'cpu_s': r['cpu_s'], 'one_cpu_s': one['cpu_s'],
                        'cpu_overhead_ratio': round((r['cpu_s'] - one['cpu_s']) * 1000.0 / r['probes_ms'], 2),
                        'probes_s': round(r['probes_ms'] / 1000.0, 3), 'overhead_ratio': round(ratio, 2),
@@ -138,14 +156,14 @@ def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3):
                                                        * 1000.0 / n, 3),
                        'rss_mib': r['rss_mib'], 'states': dict((s, v) for s, v in r['summary'].items()
                                                                if s not in ('total', 'elapsed_ms') and v),
-                       'load': loadavg()}
+                       'load_before': load_before, 'load': loadavg()}
                 rows.append(row)
-                print('%-6s %-8s rep %d %6d targets (best of %d): wall %6.2f s, one-target %5.2f s, probes %5.2f s => '
-                      '(wall - one) / probes = %5.2f; CPU %5.2f s, one-target %5.2f s => (cpu - one) / probes = %5.2f; '
-                      'peak RSS %6.1f MiB; %s; load %s'
+                print('%-6s %-8s rep %d %6d targets (1/N interleaved, best of %d): wall %6.2f s, one-target %5.2f s, '
+                      'probes %5.2f s => (wall - one) / probes = %5.2f; CPU %5.2f s, one-target %5.2f s => '
+                      '(cpu - one) / probes = %5.2f; peak RSS %6.1f MiB; %s; load %s -> %s'
                       % (kind, row['details'], rep + 1, n, k, row['wall_s'], row['one_wall_s'], row['probes_s'],
                          row['overhead_ratio'], row['cpu_s'], row['one_cpu_s'], row['cpu_overhead_ratio'],
-                         row['rss_mib'], row['states'], row['load']), flush=True)
+                         row['rss_mib'], row['states'], load_before, row['load']), flush=True)
     return rows
 
 
@@ -222,8 +240,35 @@ def classify(results, expected):
     return wrong
 
 
-def sweep_port_check(hosts, lab_dir, work, protocols, details):
-    """port_check over the printers' flows of `protocols` (features + peers: the compact input), one task."""
+WINDOWS_HOST = 'mvewin01'
+
+
+def windows_vantage(work):
+    """(inventory, environment) of the lab's simulated Windows MVE server (lab/plugins/connection/pfmve_simwin.py:
+    it runs only the collection's PowerShell steps; the probes of its port_probe step leave from this machine)."""
+    inventory = os.path.join(work, 'windows.yml')
+    with open(inventory, 'w') as fh:
+        host = {'ansible_host': '127.0.0.1', 'ansible_connection': 'pfmve_simwin', 'ansible_shell_type': 'powershell'}
+        json.dump({'all': {'hosts': {WINDOWS_HOST: host}}}, fh)
+    cfg = os.path.join(work, 'windows.cfg')
+    with open(cfg, 'w') as fh:
+        fh.write('[defaults]\nconnection_plugins = %s\n' % os.path.join(ROOT, 'lab', 'plugins', 'connection'))
+    return inventory, {'ANSIBLE_CONFIG': cfg}
+
+
+def round_trip_records(directory):
+    """The Windows round trips recorded in `directory` (PFMVE_WINDOWS_RECORD_DIR): [{script, elapsed_s}]."""
+    out = []
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
+        with open(os.path.join(directory, name)) as fh:
+            record = json.load(fh)
+        out.append({'file': name, 'script': record['script'], 'elapsed_s': record['elapsed_s']})
+    return out
+
+
+def sweep_port_check(hosts, lab_dir, work, protocols, details, vantage='linux'):
+    """port_check over the printers' flows of `protocols` (features + peers: the compact input), one task; from
+    this machine (`linux`: localhost, local connection) or from the simulated Windows MVE server (`windows`)."""
     hostfile = os.path.join(work, 'hosts.json')
     with open(hostfile, 'w') as fh:
         json.dump(hosts, fh)
@@ -233,7 +278,22 @@ def sweep_port_check(hosts, lab_dir, work, protocols, details):
             '        peers: {printer: "{{ lookup(\'ansible.builtin.file\', \'%s\') | from_json }}"}\n'
             '        timeout: 2.0\n        retries: 1\n        concurrency: 1024\n        details: %s\n'
             % (json.dumps(protocols), hostfile, details))
-    wall, rss, cpu = play_run(write_play(work, 'pc', task, out))
+    records = None
+    if vantage == 'windows':
+        inventory, extra = windows_vantage(work)
+        records = tempfile.mkdtemp(prefix='pfmve-scale-records-', dir=work)
+        extra['PFMVE_WINDOWS_RECORD_DIR'] = records
+        play = os.path.join(work, 'pc-windows.yml')
+        with open(play, 'w') as fh:
+            fh.write('- hosts: %s\n  gather_facts: false\n  tasks:\n' % WINDOWS_HOST + task + '      register: r\n'
+                     '    - ansible.builtin.copy: {content: "{{ r | to_json }}", dest: "%s", mode: "0600"}\n'
+                     '      delegate_to: localhost\n' % out)
+        e = env(ANSIBLE_PYTHON_INTERPRETER=os.path.join(BIN, 'python'), **extra)
+        wall, rss, cpu, rc, so, se = measured([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, play], e)
+        if rc != 0:
+            raise SystemExit('%s failed:\n%s\n%s' % (play, so[-3000:], se[-3000:]))
+    else:
+        wall, rss, cpu = play_run(write_play(work, 'pc', task, out))
     with open(out) as fh:
         res = json.load(fh)
     expected = truth(lab_dir)
@@ -246,9 +306,14 @@ def sweep_port_check(hosts, lab_dir, work, protocols, details):
                 if (host, key) not in returned and t['expected'] != 'open':
                     wrong.append({'host': host, 'port': key, 'state': 'open', 'expected': t['expected']})
     per_state = dict((k, v) for k, v in res['summary'].items() if k not in ('total', 'elapsed_ms') and v)
-    return {'wall_s': round(wall, 3), 'cpu_s': round(cpu, 3), 'rss_mib': round(rss, 1),
-            'probes_s': round(res['summary']['elapsed_ms'] / 1000.0, 3), 'targets': res['summary']['total'],
-            'states': per_state, 'misclassified': len(wrong), 'misclassified_sample': wrong[:5]}
+    row = {'vantage': vantage, 'wall_s': round(wall, 3), 'cpu_s': round(cpu, 3), 'rss_mib': round(rss, 1),
+           'probes_s': round(res['summary']['elapsed_ms'] / 1000.0, 3), 'targets': res['summary']['total'],
+           'states': per_state, 'misclassified': len(wrong), 'misclassified_sample': wrong[:5]}
+    if records:
+        trips = round_trip_records(records)
+        row.update(round_trips=res.get('round_trips'), recorded_round_trips=len(trips),
+                   host_s=round(sum(t['elapsed_s'] for t in trips), 3))
+    return row
 
 
 def sweep_nmap(hosts, work, ports):
@@ -311,8 +376,14 @@ def sweep_inventory(hosts, work):
     address = dict((name, (hv.get('ansible_host') or {}).get('__ansible_unsafe', hv.get('ansible_host')))
                    for name, hv in hostvars.items())
     own = sum(1 for name, a in address.items() if a in index and name == 'printer%05d' % index[a])
+    # --graph builds the inventory as ansible-playbook does, without --list's dump of every host's variables (the
+    # dump, ansible-inventory's own, is the larger part of --list's peak at 10,000 printers).
+    gwall, grss, gcpu, rc, so, se = measured([os.path.join(BIN, 'ansible-inventory'), '-i', inv, '--graph'], env())
+    if rc != 0:
+        raise SystemExit('ansible-inventory --graph failed:\n%s' % se[-3000:])
     return {'wall_s': round(wall, 3), 'cpu_s': round(cpu, 3), 'rss_mib': round(rss, 1), 'found': len(hostvars),
-            'lost': len(hosts) - len(hostvars), 'own_identity': own}
+            'lost': len(hosts) - len(hostvars), 'own_identity': own, 'graph_wall_s': round(gwall, 3),
+            'graph_rss_mib': round(grss, 1)}
 
 
 def cmd_curve(opts):
@@ -370,6 +441,204 @@ def cmd_matrix(opts):
              pc['misclassified'], pc['misclassified_sample'][:2]), flush=True)
     save(opts.out or os.path.join(RESULTS, 'matrix.json'), row)
     return row
+
+
+def cmd_windows(opts):
+    """The curve's sweep (RAW + SNMP v2c of N scale-lab printers, one port_check task) from the simulated Windows MVE
+    server and from this machine, interleaved (1 printer, N printers, per vantage, --best-of times; the fastest
+    of each): Windows round trips, and the controller-side cost per target (wall(N) - wall(1)) / targets of both
+    vantages, with their ratio. The simulated host runs its probes inside the controller's worker (a real
+    Windows host runs them itself), so the cost is also given without the round trip (the host's time)."""
+    install_collection(opts.source)
+    sizes = [int(x) for x in opts.sizes.split(',')]
+    lab_dir = tempfile.mkdtemp(prefix='pfmve-scale-lab-')
+    work = tempfile.mkdtemp(prefix='pfmve-scale-work-')
+    rows = []
+    try:
+        print(scale_lab('up', lab_dir, max(sizes)), flush=True)
+        for n in sizes:
+            hosts = addresses(SCALE_FIRST, n)
+            runs = dict(((v, size), []) for v in ('linux', 'windows') for size in (1, n))
+            load_before = loadavg()
+            for dummy in range(opts.best_of):
+                for vantage in ('linux', 'windows'):
+                    runs[(vantage, 1)].append(sweep_port_check(hosts[:1], lab_dir, work, ['raw', 'snmp'], 'failures',
+                                                               vantage))
+                    runs[(vantage, n)].append(sweep_port_check(hosts, lab_dir, work, ['raw', 'snmp'], 'failures',
+                                                               vantage))
+            row = {'printers': n, 'best_of': opts.best_of, 'load_before': load_before}
+            for vantage in ('linux', 'windows'):
+                one, many = fastest(runs[(vantage, 1)]), fastest(runs[(vantage, n)])
+                per_target = (many['wall_s'] - one['wall_s']) * 1000.0 / many['targets']
+                outside = (many['wall_s'] - one['wall_s'] - many['probes_s']) * 1000.0 / many['targets']
+                row[vantage] = dict(many, one_wall_s=one['wall_s'], per_target_ms=round(per_target, 4),
+                                    per_target_outside_ms=round(outside, 4),
+                                    misclassified=max(r['misclassified'] for r in runs[(vantage, n)]),
+                                    round_trips=[r.get('round_trips') for r in runs[(vantage, n)]],
+                                    one_round_trips=[r.get('round_trips') for r in runs[(vantage, 1)]])
+            lin, win = row['linux'], row['windows']
+            row['ratio_per_target'] = round(win['per_target_ms'] / lin['per_target_ms'], 2)
+            row['ratio_outside'] = round(win['per_target_outside_ms'] / lin['per_target_outside_ms'], 2) \
+                if lin['per_target_outside_ms'] > 0 else None
+            row['load'] = loadavg()
+            rows.append(row)
+            save(opts.out or os.path.join(RESULTS, 'windows.json'), rows)
+            print('%6d printers (%d targets): Linux %.2f s wall (one target %.2f s, probes %.2f s) => %.3f ms/target, '
+                  '%.3f ms/target outside the probes; Windows %.2f s wall (one target %.2f s, round trips %s, their '
+                  'time %.2f s) => %.3f ms/target, %.3f ms/target outside the round trip; Windows / Linux %.2f '
+                  '(outside: %s); misclassified %d / %d; load %s -> %s'
+                  % (n, lin['targets'], lin['wall_s'], lin['one_wall_s'], lin['probes_s'], lin['per_target_ms'],
+                     lin['per_target_outside_ms'], win['wall_s'], win['one_wall_s'], win['round_trips'],
+                     win['probes_s'], win['per_target_ms'], win['per_target_outside_ms'], row['ratio_per_target'],
+                     row['ratio_outside'], lin['misclassified'], win['misclassified'], load_before, row['load']),
+                  flush=True)
+    finally:
+        scale_lab('down', lab_dir)
+    return rows
+
+
+SITE_FIRST = '127.30.0.1'       # lab/lab.py's printers for `site`: clear of the tests (127.0.x) and the scale lab
+SITE_SERVICES = '127.31.0.1'
+
+
+def commit():
+    """The work tree's commit, with `+dirty` when it has uncommitted changes (a fresh clone has none)."""
+    git = ['git', '-C', ROOT]
+    head = subprocess.run(git + ['rev-parse', '--short', 'HEAD'], capture_output=True, text=True, check=False)
+    dirty = subprocess.run(git + ['status', '--porcelain', '--untracked-files=no'], capture_output=True, text=True,
+                           check=False)
+    return (head.stdout.strip() or '?') + ('+dirty' if dirty.stdout.strip() else '')
+
+
+def lab_py(action, lab_dir, printers=0):
+    cmd = [os.path.join(BIN, 'python'), os.path.join(ROOT, 'lab', 'lab.py'), action, '--dir', lab_dir]
+    if action == 'up':
+        # --no-remote: the remote site's netns is one per machine (the integration tests' lab may own it).
+        cmd += ['--printers', str(printers), '--first-address', SITE_FIRST, '--services-address', SITE_SERVICES,
+                '--no-remote']
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env(), check=False)
+    if proc.returncode != 0 and action == 'up':
+        raise SystemExit('lab/lab.py up failed:\n%s\n%s' % (proc.stdout[-3000:], proc.stderr[-3000:]))
+    return proc.stdout
+
+
+def recap(out):
+    """PLAY RECAP counters by host."""
+    counters = {}
+    for line in out.split('PLAY RECAP', 1)[-1].splitlines():
+        if ' : ' in line:
+            host, dummy, rest = line.partition(' : ')
+            counters[host.strip()] = dict((k, int(v)) for k, v in (item.split('=') for item in rest.split()))
+    return counters
+
+
+def site_env(lab_dir, records, **extra):
+    return env(ANSIBLE_CONFIG=os.path.join(lab_dir, 'ansible.cfg'), PFMVE_WINDOWS_RECORD_DIR=records,
+               ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_DEPRECATION_WARNINGS='false', **extra)
+
+
+def site_run(lab_dir, work, label):
+    """One ansible-playbook playbooks/site.yml against the lab: wall, CPU, peak RSS, the tasks, the recap and
+    mvewin01's round trips (every one recorded: PFMVE_WINDOWS_RECORD_DIR)."""
+    records = tempfile.mkdtemp(prefix='records-%s-' % label, dir=work)
+    cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', os.path.join(lab_dir, 'inventory.yml'),
+           os.path.join(ROOT, 'playbooks', 'site.yml')]
+    tasks_out = os.path.join(work, 'tasks-%s.json' % label)
+    wall, rss, cpu, rc, so, se = measured(cmd, site_env(
+        lab_dir, records, ANSIBLE_CALLBACKS_ENABLED='pfmve_bench_tasks', PFMVE_BENCH_TASKS_OUT=tasks_out,
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(ROOT, 'bench', 'callback_plugins')), cwd=ROOT)
+    with open(os.path.join(work, 'site-%s.log' % label), 'w') as fh:
+        fh.write(so + '\n' + se)
+    counters = recap(so)
+    trips = round_trip_records(records)
+    by_step = {}
+    for t in trips:
+        by_step[t['script']] = by_step.get(t['script'], 0) + 1
+    if rc != 0 or not counters or any(c.get('failed') or c.get('unreachable') for c in counters.values()):
+        raise SystemExit('site.yml (%s) failed (exit %d):\n%s\n%s' % (label, rc, so[-4000:], se[-2000:]))
+    with open(tasks_out) as fh:
+        tasks = json.load(fh)['tasks']
+    run = [t for t in tasks if any(o != 'skipped' for o in t['hosts'].values())]
+    slowest = sorted(run, key=lambda t: -t['wall_s'])[:8]
+    return {'wall_s': round(wall, 2), 'cpu_s': round(cpu, 2), 'rss_mib': round(rss, 1),
+            'tasks': len(tasks), 'tasks_run': len(run),
+            'task_results': sum(1 for t in tasks for o in t['hosts'].values() if o != 'skipped'),
+            'slowest': [{'task': t['task'], 'wall_s': t['wall_s'], 'hosts': t['hosts']} for t in slowest],
+            'plays': so.count('\nPLAY ['), 'recap': counters,
+            'windows_round_trips': len(trips), 'windows_round_trips_by_step': by_step,
+            'windows_round_trip_s': round(sum(t['elapsed_s'] for t in trips), 2), 'load': loadavg()}
+
+
+def v3_from_windows(lab_dir, work):
+    """port_check of every lab printer's SNMP with an SNMPv3 user (authPriv) from mvewin01: the discovery of the
+    whole fleet in one round trip, every authenticated GET in one more."""
+    with open(os.path.join(lab_dir, 'lab.json')) as fh:
+        info = json.load(fh)
+    user = info['snmp']['v3_users'][0]
+    targets = [dict({'host': p['address'], 'port': info['snmp']['port'], 'transport': 'udp', 'probe': 'snmp'},
+                    **user) for p in info['printers']]
+    argfile = os.path.join(work, 'v3-targets.json')
+    with open(argfile, 'w') as fh:
+        json.dump({'targets': targets, 'timeout': 2.0, 'retries': 1, 'details': 'failures'}, fh)
+    out = os.path.join(work, 'v3.json')
+    play = os.path.join(work, 'v3.yml')
+    with open(play, 'w') as fh:
+        fh.write('- hosts: %s\n  gather_facts: false\n  tasks:\n'
+                 '    - printfleet.mve.port_check: "{{ lookup(\'ansible.builtin.file\', \'%s\') | from_json }}"\n'
+                 '      register: r\n'
+                 '    - ansible.builtin.copy: {content: "{{ {\'summary\': r.summary, \'round_trips\': r.round_trips, '
+                 '\'failures\': r.results[:3]} | to_json }}", dest: "%s", mode: "0600"}\n'
+                 '      delegate_to: localhost\n' % (WINDOWS_HOST, argfile, out))
+    records = tempfile.mkdtemp(prefix='records-v3-', dir=work)
+    wall, rss, cpu, rc, so, se = measured([os.path.join(BIN, 'ansible-playbook'), '-i',
+                                           os.path.join(lab_dir, 'inventory.yml'), play],
+                                          site_env(lab_dir, records), cwd=ROOT)
+    if rc != 0:
+        raise SystemExit('port_check SNMPv3 from %s failed:\n%s\n%s' % (WINDOWS_HOST, so[-3000:], se[-2000:]))
+    with open(out) as fh:
+        res = json.load(fh)
+    return {'targets': res['summary']['total'], 'open': res['summary'].get('open', 0), 'user': user['username'],
+            'round_trips': res['round_trips'], 'recorded_round_trips': len(round_trip_records(records)),
+            'wall_s': round(wall, 2), 'failures_sample': res['failures']}
+
+
+def cmd_site(opts):
+    """playbooks/site.yml against lab/lab.py with N printers (no remote site; the services up): the first run and
+    the rerun (wall, CPU, peak RSS, tasks, PLAY RECAP, mvewin01's round trips by step); the rerun must change
+    nothing on any host (the one thing this bench asserts). Then SNMPv3 from mvewin01 (2 round trips)."""
+    install_collection(opts.source)
+    rows = []
+    for n in [int(x) for x in opts.sizes.split(',')]:
+        lab_dir = tempfile.mkdtemp(prefix='pfmve-site-lab-')
+        work = tempfile.mkdtemp(prefix='pfmve-site-work-')
+        try:
+            t0 = time.perf_counter()
+            lab_py('up', lab_dir, n)
+            row = {'printers': n, 'lab_up_s': round(time.perf_counter() - t0, 1), 'load_before': loadavg(),
+                   'commit': commit(), 'date': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
+            row['first'] = site_run(lab_dir, work, 'first')
+            row['rerun'] = site_run(lab_dir, work, 'rerun')
+            changed = dict((h, c.get('changed')) for h, c in row['rerun']['recap'].items())
+            if any(changed.values()):
+                raise SystemExit('site.yml rerun at %d printers changed something: %s (log %s)'
+                                 % (n, changed, os.path.join(work, 'site-rerun.log')))
+            row['rerun_changed'] = changed
+            row['v3_from_windows'] = v3_from_windows(lab_dir, work)
+            row['load'] = loadavg()
+            rows.append(row)
+            save(opts.out or os.path.join(RESULTS, 'site.json'), rows)
+            f, r, v3 = row['first'], row['rerun'], row['v3_from_windows']
+            print('%5d printers: site.yml first run %.1f s (CPU %.1f s, peak RSS %.0f MiB, %d tasks, recap %s, '
+                  'mvewin01 %d round trips %s); rerun %.1f s (%d tasks, changed %s, mvewin01 %d round trips); '
+                  'rerun / first %.2f; SNMPv3 port_check of %d printers from mvewin01: %d open, %d round trips; '
+                  'load %s -> %s'
+                  % (n, f['wall_s'], f['cpu_s'], f['rss_mib'], f['tasks'], f['recap'], f['windows_round_trips'],
+                     f['windows_round_trips_by_step'], r['wall_s'], r['tasks'], changed, r['windows_round_trips'],
+                     r['wall_s'] / f['wall_s'], v3['targets'], v3['open'], v3['round_trips'], row['load_before'],
+                     row['load']), flush=True)
+        finally:
+            lab_py('down', lab_dir)
+    return rows
 
 
 RESULTS = os.path.join(ROOT, 'build', 'bench')
@@ -467,6 +736,108 @@ def plot(curve, path):
     plt.close(fig)
 
 
+INVENTORY_MEMORY = os.path.join(ROOT, 'bench', 'results', 'inventory-memory.json')
+SITE_KEPT = os.path.join(ROOT, 'bench', 'results', 'site.json')
+
+
+def report_inventory_memory():
+    data = _load(INVENTORY_MEMORY)
+    if not data:
+        return []
+    tm = data['tracemalloc']
+    lines = ['## Inventory memory at %d printers' % data['printers'], '',
+             '%s Before: %s, after: %s (measured %s, by hand: not re-measured by `make bench`; the curve above'
+             % (data['note'], data['before'], data['after'], data['date']),
+             'measures the current code).', '',
+             '| what | peak RSS before MiB | after MiB |', '| --- | ---: | ---: |']
+    lines += ['| %s | %.1f | %.1f |' % (r['what'], r['before_mib'], r['after_mib']) for r in data['rows']]
+    v = data['populate_variants_mib']
+    lines += ['', 'Where it goes (tracemalloc of the inventory after parsing, %.1f MiB traced):' % tm['traced_after_parse_mib'],
+              '',
+              '* ansible-core 2.19 copies every value an inventory plugin sets (`_InventoryDataWrapper.set_variable`',
+              '  visits it) and tags each string, number, list and dict with its origin, each with a tag mapping of',
+              '  its own: %d mappings (%.1f MiB), %.1f MiB of tagged scalar copies and %.1f MiB of tagged lists and'
+              % (tm['datatag_tag_mappings'], tm['datatag_tag_mappings_mib'], tm['datatag_tagged_scalar_copies_mib'],
+                 tm['datatag_tagged_collection_copies_mib']),
+              '  dicts: about 13 KB per printer for the 35 values of `printfleet_printer`. The supplies table is half',
+              '  of it (populating every fact: +%d MiB; without supplies: +%d MiB; the address only: +%d MiB).'
+              % (v['all facts'], v['without supplies'], v['address only']),
+              '* `ansible-inventory --list` then builds and dumps every host\'s variables (each tagged string as',
+              '  `{"__ansible_unsafe": ...}`): the 180 MiB between the two rows above are the CLI\'s, not the plugin\'s.',
+              '* Ours, and cut: the discovered facts stayed alive while Ansible made its copies (now each printer\'s',
+              '  are let go once its variables are set, without the inventory cache), and the sweep ran a coroutine',
+              '  per address (now `concurrency` workers: the sweep %.1f s -> %.1f s at 10,000 printers).'
+              % (data['sweep_wall_s']['before'], data['sweep_wall_s']['after']), '']
+    return lines
+
+
+def report_windows():
+    rows = _load('windows.json')
+    if not rows:
+        return []
+    lines = ['## port_check from the Windows MVE server', '',
+             'The sweep of the curve (RAW and SNMP v2c of N scale-lab printers, `details: failures`, timeout 2 s, 1',
+             'retry, one task) from the lab\'s simulated Windows MVE server (`mvewin01`: the real PowerShell shell',
+             'plugin\'s command and input, lab/plugins/connection/pfmve_simwin.py; its port_probe step runs from this',
+             'machine, inside the controller\'s worker) and from this machine (`localhost`), interleaved (`bench/scale.py',
+             'windows`). Round trips: what port_check returned (`round_trips`) and what the transport recorded',
+             '(`PFMVE_WINDOWS_RECORD_DIR`). Cost per target: (wall(N) - wall(1 printer)) / targets; "outside" also',
+             'leaves out the probe phase (Linux: the module\'s; Windows: the round trip, which a real host spends itself).',
+             '', '| printers | targets | round trips | Linux ms/target | Windows ms/target | Windows / Linux '
+             '| Linux outside ms/target | Windows outside ms/target | misclassified (Linux, Windows) | load before -> after |',
+             '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |']
+    for r in rows:
+        lin, win = r['linux'], r['windows']
+        lines.append('| %d | %d | %s | %.3f | %.3f | %.2f | %.3f | %.3f | %d, %d | %s -> %s |' % (
+            r['printers'], lin['targets'], ', '.join(str(x) for x in win['round_trips']), lin['per_target_ms'],
+            win['per_target_ms'], r['ratio_per_target'], lin['per_target_outside_ms'], win['per_target_outside_ms'],
+            lin['misclassified'], win['misclassified'], r['load_before'], r['load']))
+    site = _load('site.json') or _load(SITE_KEPT) or []
+    v3 = [(s['printers'], s['v3_from_windows']) for s in site if s.get('v3_from_windows')]
+    if v3:
+        lines += ['', 'With SNMPv3 (authPriv, the lab/lab.py printers\' net-snmp agents, `bench/scale.py site`): ' +
+                  '; '.join('%d printers, %d open, %d round trips' % (n, v['open'], v['round_trips']) for n, v in v3) +
+                  ' (the discovery of the whole fleet in one, every authenticated GET in one more).']
+    return lines + ['']
+
+
+def _site_row(r, source):
+    f, re_ = r['first'], r['rerun']
+    trips = ', '.join('%s %d' % kv for kv in sorted(f['windows_round_trips_by_step'].items()))
+    return ('| %d | %.1f | %.1f | %.2f | %d (%d run, %d results) | %s | %d (%s) | %d | %s | %s -> %s | %s |' % (
+        r['printers'], f['wall_s'], re_['wall_s'], re_['wall_s'] / f['wall_s'], f['tasks'], f['tasks_run'],
+        f['task_results'], ', '.join('%s %d' % (h, c['changed']) for h, c in sorted(f['recap'].items())),
+        f['windows_round_trips'], trips, re_['windows_round_trips'],
+        ', '.join('%s %d' % (h, c) for h, c in sorted(r['rerun_changed'].items())), r['load_before'], r['load'], source))
+
+
+def report_site():
+    fresh = _load('site.json') or []
+    kept = [r for r in (_load(SITE_KEPT) or []) if r['printers'] not in [f['printers'] for f in fresh]]
+    if not fresh and not kept:
+        return []
+    lines = ['## site.yml at scale', '',
+             '`playbooks/site.yml` against lab/lab.py (N printers, the services up, no remote site; `bench/scale.py',
+             'site`): the first run and a rerun, the tasks (a callback counts every task and its per-host outcome),',
+             'the PLAY RECAP and mvewin01\'s Windows round trips (each one recorded). The rerun must change nothing',
+             '(the bench fails otherwise). Rows marked "kept" come from bench/results/site.json (measured by hand,',
+             'with the commit named there): `make bench` measures 100 printers only, to stay within its time.', '',
+             '| printers | first run s | rerun s | rerun / first | tasks | changed (first run) | mvewin01 round trips '
+             '(first run) | rerun round trips | changed (rerun) | load before -> after | source |',
+             '| ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |']
+    lines += [_site_row(r, 'this run') for r in fresh]
+    lines += [_site_row(r, 'kept: %s' % r.get('commit', '?')) for r in kept]
+    every = fresh + kept
+    slow = every[-1]['first']['slowest'][:3]
+    lines += ['', 'Where the first run at %d printers goes (its slowest tasks, share of the run\'s wall time): '
+              % every[-1]['printers'] + '; '.join('%s %.0f %%' % (t['task'], 100.0 * t['wall_s'] / every[-1]['first']['wall_s'])
+                                                  for t in slow) + '.',
+              'The port-access task loops over the printers (one printer_port_access run, an AnsiballZ module',
+              'with an HTTPS login to the printer\'s web server, per printer): it grows with the fleet, where the',
+              'fleet-wide tasks (facts, SNMP settings, port check) stay one task each.', '']
+    return lines
+
+
 def cmd_report(opts):
     """docs/benchmarks.md (and docs/benchmarks.svg) from the JSON files the benchmarks wrote in build/bench."""
     lines = ['# Benchmarks', '',
@@ -478,17 +849,20 @@ def cmd_report(opts):
     if ratios:
         lines += ['## port_check: cost outside the probes', '',
                   'One `port_check` task per size, closed (loopback, refused) and open (the RAW port of lab printers)',
-                  'TCP targets; each measure is the fastest of several runs (`bench/scale.py ratios`). The ratio is',
-                  '(wall(N) - wall(1 target)) / probe phase(N): issue 14 wants at most 2 at 1,000 targets and 3 at',
-                  '10,000. The CPU ratio is the same with the CPU seconds of the whole process tree, which other',
-                  'jobs on a shared machine disturb less than wall time.', '',
+                  'TCP targets (`bench/scale.py ratios`). The one-target and N-target runs are interleaved (1, N, 1,',
+                  'N, ...) and each side is the fastest of its runs, so both come from the same minutes of the',
+                  'machine. The ratio is (wall(N) - wall(1 target)) / probe phase(N): issue 14 wants at most 2 at',
+                  '1,000 targets and 3 at 10,000. The CPU ratio is the same with the CPU seconds of the whole process',
+                  'tree, which other jobs on a shared machine disturb less than wall time. Load: the 1-, 5- and',
+                  '15-minute load averages before and after the row (2 cores).', '',
                   '| sweep | details | targets | wall s | 1-target wall s | probes s | ratio (wall) | ratio (CPU) '
-                  '| peak RSS MiB | load |',
+                  '| peak RSS MiB | load before -> after |',
                   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
         for r in ratios:
             lines.append('| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %s |' % (
                 r['sweep'], r['details'], r['targets'], r['wall_s'], r['one_wall_s'], r['probes_s'],
-                r['overhead_ratio'], r['cpu_overhead_ratio'], r['rss_mib'], r['load']))
+                r['overhead_ratio'], r['cpu_overhead_ratio'], r['rss_mib'],
+                ('%s -> %s' % (r['load_before'], r['load'])) if r.get('load_before') else r['load']))
         lines.append('')
     per_result = _load(PER_RESULT)
     if per_result:
@@ -509,23 +883,25 @@ def cmd_report(opts):
                   'One task each: `port_check` of the RAW and SNMP flows (`features` + `peers`, `details: failures`,',
                   'timeout 2 s, 1 retry) classified against the lab\'s truth; `nmap -n -Pn -sS -sU` of the same',
                   'ports and addresses; `printer_facts` (GET + GETBULK per printer); the `printers` inventory plugin',
-                  '(`ansible-inventory --list`, hosts named by sysName). Peak RSS is the largest process of each',
+                  '(`ansible-inventory --list`, hosts named by sysName; "parse RSS" is `ansible-inventory --graph`,',
+                  'the inventory as ansible-playbook builds it, without --list\'s dump of every host\'s variables).',
+                  'Peak RSS is the largest process of each',
                   'run\'s tree. nmap adapts its timeout to the loopback round trip; port_check waits its fixed 2 s',
                   'for a filtered port, which sets its floor.', '', '![scaling curves](benchmarks.svg)', '',
                   '| printers | port_check s | probes s | RSS MiB | misclassified | nmap s | nmap / port_check '
-                  '| printer_facts s | RSS MiB | lost | own sysName | inventory s | RSS MiB | lost | own name '
-                  '| simulator RSS MiB |',
+                  '| printer_facts s | RSS MiB | lost | own sysName | inventory s | RSS MiB | parse RSS MiB | lost '
+                  '| own name | simulator RSS MiB |',
                   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: '
-                  '| ---: | ---: | ---: |']
+                  '| ---: | ---: | ---: | ---: |']
         for r in curve:
             pc, nm, pf, iv = r['port_check'], r['nmap'], r['printer_facts'], r['inventory']
-            lines.append('| %d | %.2f | %.2f | %.0f | %d | %.2f | %.2f | %.2f | %.0f | %d | %d | %.2f | %.0f | %d | '
+            lines.append('| %d | %.2f | %.2f | %.0f | %d | %.2f | %.2f | %.2f | %.0f | %d | %d | %.2f | %.0f | %s | %d | '
                          '%d | %s |' % (r['printers'], pc['wall_s'], pc['probes_s'], pc['rss_mib'], pc['misclassified'],
                                         nm['wall_s'], r['ratio_nmap'], pf['wall_s'], pf['rss_mib'], pf['lost'],
-                                        pf['own_identity'], iv['wall_s'], iv['rss_mib'], iv['lost'], iv['own_identity'],
-                                        _fmt(r['lab'].get('peak_rss_mib'))))
+                                        pf['own_identity'], iv['wall_s'], iv['rss_mib'], _fmt(iv.get('graph_rss_mib')),
+                                        iv['lost'], iv['own_identity'], _fmt(r['lab'].get('peak_rss_mib'))))
         lines.append('')
-        plot(curve, PLOT)
+        plot(curve, opts.plot)
     matrix = _load('matrix.json')
     if matrix:
         pc = matrix['port_check']
@@ -538,17 +914,15 @@ def cmd_report(opts):
                      pc['misclassified']),
                   'against the lab\'s truth (`truth.json`: UDP that is served silently or filtered must be',
                   '`open_or_filtered`, closed UDP `closed`).', '']
+    lines += report_inventory_memory() + report_windows() + report_site()
     for name, title in (('results.json', 'bench/run.py (port_check against wait_for and nmap)'),
                         ('printer_facts.json', 'bench/printer_facts.py (printer_facts against snmp_facts)')):
         data = _load(name)
         if data:
             lines += ['## %s' % title, '', '```json', json.dumps(data, indent=1)[:4000], '```', '']
-    lines += ['## Not measured yet', '',
-              '* site.yml at 100 and 1,000 printers (first run, rerun, tasks and round trips).',
-              '* The Windows relay sweep (one round trip, controller-side cost per target).', '']
     with open(opts.page, 'w') as fh:
         fh.write('\n'.join(lines))
-    print('wrote %s%s' % (opts.page, ' and %s' % PLOT if curve else ''))
+    print('wrote %s%s' % (opts.page, ' and %s' % opts.plot if curve else ''))
 
 
 def save(path, data):
@@ -582,10 +956,21 @@ def main():
     for p in (c, m):
         p.add_argument('--source', default=ROOT)
         p.add_argument('--out')
+    w = sub.add_parser('windows', help=cmd_windows.__doc__.split('.')[0])
+    w.add_argument('--sizes', default='1000,10000')
+    w.add_argument('--best-of', type=int, default=2, help='interleaved pairs per vantage; the fastest counts')
+    w.add_argument('--source', default=ROOT)
+    w.add_argument('--out')
+    st = sub.add_parser('site', help=cmd_site.__doc__.split('(')[0])
+    st.add_argument('--sizes', default='100,1000')
+    st.add_argument('--source', default=ROOT)
+    st.add_argument('--out')
     rp = sub.add_parser('report')
     rp.add_argument('--page', default=PAGE)
+    rp.add_argument('--plot', default=PLOT)
     opts = ap.parse_args()
-    {'ratios': cmd_ratios, 'curve': cmd_curve, 'matrix': cmd_matrix, 'report': cmd_report}[opts.cmd](opts)
+    {'ratios': cmd_ratios, 'curve': cmd_curve, 'matrix': cmd_matrix, 'windows': cmd_windows, 'site': cmd_site,
+     'report': cmd_report}[opts.cmd](opts)
 
 
 if __name__ == '__main__':
