@@ -229,6 +229,20 @@ def test_port_check_table_verdicts(fail_on, tolerated, verdicts, failing):
     assert lines[-1].endswith('; %d failing' % failing)
 
 
+def test_port_check_table_tolerates_equal_results_not_just_the_same_objects():
+    """tolerated is matched by value (a copy, keys in another order), and only the results it holds: the set lookup
+    that replaced ``r in tolerated`` (quadratic at 1,000 printers) keeps list semantics."""
+    other_host = dict(SILENT, host='192.0.2.11')
+    reordered = dict(reversed(list(SILENT.items())))
+    lines = f.port_check_table({'results': [SILENT, other_host], 'summary': SUMMARY},
+                               FAIL_ON + ['open_or_filtered'], [reordered])
+    assert [line.split()[4] for line in lines[1:-1]] == ['pass', 'FAIL']
+    many = [dict(SILENT, host='10.0.%d.%d' % (i // 250, i % 250 + 1)) for i in range(3000)]
+    lines = f.port_check_table({'results': many + [CLOSED], 'summary': SUMMARY}, FAIL_ON + ['open_or_filtered'],
+                               list(many))
+    assert lines[-1].endswith('; 1 failing')
+
+
 def test_port_check_table_minimum_widths_are_the_headers():
     short = result('h', 'f', 'tcp', 1, 'open', None)
     assert f.port_check_table({'results': [short], 'summary': dict(SUMMARY, total=1)}, FAIL_ON) == [
