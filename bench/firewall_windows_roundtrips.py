@@ -69,6 +69,7 @@ def store(size):
 def converge(sim):
     action = ActionModule.__new__(ActionModule)
     action._connection = Connection(sim)
+    action._play_context = types.SimpleNamespace(remote_addr='mvewin01')   # the transport names its recordings
     before = sim.scanned
     out = action.run_windows(json.loads(json.dumps(ARGS)))
     assert not out.get('failed'), out
