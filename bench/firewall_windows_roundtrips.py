@@ -19,7 +19,6 @@ the host does per scan). Per WinRM command pywinrm makes about four HTTP request
 receive, signal); that factor applies to both sides alike and is not counted.
 """
 import argparse
-import base64
 import json
 import sys
 import types
@@ -32,6 +31,7 @@ from ansible_collections.printfleet.mve.plugins.action.mve_firewall import Actio
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import planner as firewall_plan  # noqa: E402
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import windows as firewall_windows  # noqa: E402
 from lab.windows.fwpolicy_sim import FwPolicySim, new_rule  # noqa: E402
+from lab.windows.host import FakeWinRMConnection, SimulatedWindowsHost, default_executors  # noqa: E402
 
 FEATURES = {'database': 'sqlserver', 'smtp': 'ssl', 'directory': 'ldaps', 'kerberos': True}
 GROUP = 'printfleet.mve'
@@ -47,18 +47,17 @@ def scopes(printer_subnets=200):
 ARGS = {'features': FEATURES, 'scopes': scopes(), 'outbound': 'always'}
 
 
-class Connection(object):
-    def __init__(self, sim):
-        self.sim = sim
-        self.commands = 0
-        self._shell = types.SimpleNamespace(
-            SHELL_FAMILY='powershell',
-            _encode_script=lambda s, preserve_rc=True: 'PowerShell -EncodedCommand ' + base64.b64encode(
-                s.encode('utf-16-le')).decode())
+class Connection(FakeWinRMConnection):
+    """The simulated Windows host (lab/windows/host.py) behind the real PowerShell shell plugin, its policy store
+    ``sim``; counts the commands (round trips)."""
 
-    def exec_command(self, cmd, in_data=None, sudoable=True):
-        self.commands += 1
-        return 0, self.sim.run(in_data.decode('utf-8')).encode('utf-8'), b''
+    def __init__(self, sim):
+        super(Connection, self).__init__(SimulatedWindowsHost('mvewin01', default_executors(sim)))
+        self.sim = sim
+
+    @property
+    def commands_run(self):
+        return len(self.commands)
 
 
 def store(size):
@@ -73,7 +72,7 @@ def converge(sim):
     before = sim.scanned
     out = action.run_windows(json.loads(json.dumps(ARGS)))
     assert not out.get('failed'), out
-    assert out['round_trips'] == action._connection.commands
+    assert out['round_trips'] == action._connection.commands_run
     return out['round_trips'], sim.scanned - before, out['changed'], len(out['rules'])
 
 
