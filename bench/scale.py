@@ -113,6 +113,17 @@ def loadavg():
         return ' '.join(fh.read().split()[:3])
 
 
+def wait_quiet(threshold=1.0, limit=240):
+    """Wait (at most `limit` seconds) until the 1-minute load average is under `threshold` (2 cores: under 1.0,
+    one core free): a benchmark that runs right after another (printer_facts' 20 forks) would otherwise measure
+    that one's tail. Called once before a command's rows: its own runs keep one core busy (load ~1) while they
+    go. Returns the load when it goes on."""
+    deadline = time.time() + limit
+    while float(loadavg().split()[0]) >= threshold and time.time() < deadline:
+        time.sleep(5)
+    return loadavg()
+
+
 def fastest(runs):
     """The fastest of several runs (wall, probe phase and CPU each at their minimum): on a machine shared with
     other jobs the minimum is the closest to what a quiet machine gives; RSS is the largest seen."""
@@ -173,6 +184,7 @@ def cmd_ratios(opts):
     details = [d if d != 'default' else None for d in opts.details.split(',')]
     work = tempfile.mkdtemp(prefix='pfmve-scale-')
     install_collection(opts.source)
+    print('load %s; waited for a quiet machine: load %s' % (loadavg(), wait_quiet()), flush=True)
     rows = sweep('closed', CLOSED_FIRST, CLOSED_PORT, sizes, opts.repeat, extra, work, details, opts.best_of)
     sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
     from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
@@ -456,6 +468,7 @@ def cmd_windows(opts):
     rows = []
     try:
         print(scale_lab('up', lab_dir, max(sizes)), flush=True)
+        print('load %s; waited for a quiet machine: load %s' % (loadavg(), wait_quiet()), flush=True)
         for n in sizes:
             hosts = addresses(SCALE_FIRST, n)
             runs = dict(((v, size), []) for v in ('linux', 'windows') for size in (1, n))
