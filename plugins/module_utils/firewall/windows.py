@@ -126,6 +126,14 @@ def profiles_text(names):
     return ', '.join(n for n, dummy in PROFILE_BITS if n in wanted) or 'none'
 
 
+def profiles_of_mask(mask):
+    """A COM ``Profiles`` bit mask -> ``all``, or the profile names in bit order, or ``none``."""
+    mask = int(mask or 0)
+    if (mask & 7) == 7:
+        return 'all'
+    return ', '.join(n for n, bit in PROFILE_BITS if mask & bit) or 'none'
+
+
 def profiles_mask(text):
     """A rule's ``profiles`` value -> the COM bit mask."""
     if text in (None, 'all'):
@@ -238,8 +246,7 @@ def from_com(com, rule_group):
         'role': None,
         'flows': flows,
         'enabled': bool(com.get('Enabled')),
-        'profiles': 'all' if profiles is not None and (int(profiles) & 7) == 7 else
-        ', '.join(n for n, bit in PROFILE_BITS if int(profiles or 0) & bit) or 'none',
+        'profiles': profiles_of_mask(profiles),
         'description': com.get('Description'),
         'conditions': conditions(com),
     }
@@ -358,29 +365,13 @@ def management_rule(com, scopes):
     keyword such as ``LocalSubnet`` counts as outside, since the module cannot tell what it covers)."""
     remote = str(com.get('RemoteAddresses') or ANY)
     profiles = com.get('Profiles') if isinstance(com.get('Profiles'), int) else 0
-    outside = False
-    if scopes != [firewall_plan.ANY]:
-        for token in _split(remote):
-            if token == ANY or _address_token(token) is None:
-                outside = True
-                break
-            if not _one_scope_holds(addresses.parse(token, short_ranges=False), scopes):
-                outside = True
-                break
+    # '*' and keywords do not parse as addresses: within() says no, so they count as outside
+    outside = not all(firewall_plan.within(token, scopes) for token in _split(remote))
     return {'name': str(com.get('Name') or ''), 'group': str(com.get('Grouping') or ''),
             'local_ports': str(com.get('LocalPorts') or ANY),
             'remote_addresses': remote,
-            'profiles': 'all' if (profiles & 7) == 7 else
-            ', '.join(n for n, bit in PROFILE_BITS if profiles & bit) or 'none',
+            'profiles': profiles_of_mask(profiles),
             'outside_scopes': outside}
-
-
-def _one_scope_holds(interval, scopes):
-    for item in scopes:
-        scope = addresses.parse(item, short_ranges=False)
-        if scope.version == interval.version and scope.first <= interval.first and interval.last <= scope.last:
-            return True
-    return False
 
 
 def apply_payload(changes, rule_group):
