@@ -33,6 +33,7 @@ import uuid
 
 import pytest
 
+from fwnetns import SERVER, netns_interpreter, run
 from labtools import BIN, ROOT, ansible_env
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import converge as mve_firewall
@@ -55,23 +56,6 @@ DBUS_CONF = '''<busconfig><type>system</type><listen>unix:path=%s</listen><auth>
   <allow receive_type="error"/></policy></busconfig>
 '''
 
-SERVER = r'''
-import socket, sys, threading
-def tcp(port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('0.0.0.0', port)); s.listen(64)
-    def loop():
-        while True:
-            c, _ = s.accept(); c.sendall(b'hello'); c.close()
-    threading.Thread(target=loop, daemon=True).start()
-for p in sys.argv[2:]:
-    tcp(int(p))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', int(sys.argv[1])))
-print('ready', flush=True)
-while True:
-    d, a = u.recvfrom(2048); u.sendto(d, a)
-'''
-
 # open: the server answered; timeout: dropped; rejected: an ICMP error came back (firewalld's zone rejects with
 # admin-prohibited, which a TCP connect reports as "no route to host", a UDP socket as refused)
 PROBE = r'''
@@ -89,13 +73,6 @@ except socket.timeout:
 except OSError:
     print('rejected')
 '''
-
-
-def run(cmd, check=True, **kw):
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kw)
-    if check and proc.returncode != 0:
-        raise AssertionError('%s failed (exit %d): %s %s' % (' '.join(cmd), proc.returncode, proc.stdout, proc.stderr))
-    return proc
 
 
 class FirewalldLab(object):
@@ -368,12 +345,10 @@ def test_the_role_proves_both_halves_on_firewalld(srv, collection_installed, tmp
     """The role with backend auto (firewalld is running), the controller in ``ok`` and the host's modules in ``srv``:
     outside the browsers' scope the controller is proven dropped on TCP 443 even though the zone opens https for
     everyone; inside it, proven through."""
-    interpreter = tmp_path / 'srv-python'
-    interpreter.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (srv.srv, PYTHON))
-    interpreter.chmod(0o755)
+    interpreter = netns_interpreter(tmp_path / 'srv-python', srv.srv)
     inventory = tmp_path / 'inventory.yml'
     inventory.write_text(json.dumps({'all': {'hosts': {'mve': {
-        'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': str(interpreter)}}}}))
+        'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': interpreter}}}}))
     playbook = tmp_path / 'role.yml'
     playbook.write_text(ROLE_PLAY)
     env = ansible_env(ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, 'build', 'collections'),

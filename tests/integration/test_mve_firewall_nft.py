@@ -32,6 +32,7 @@ import uuid
 
 import pytest
 
+from fwnetns import SERVER, netns_interpreter, run
 from labtools import BIN, ROOT, ansible_env
 
 from ansible_collections.printfleet.mve.plugins.module_utils.firewall import nftables as firewall_nft
@@ -48,23 +49,6 @@ SSH = 22
 OTHER = 8080
 PYTHON = sys.executable
 
-SERVER = r'''
-import socket, sys, threading
-def tcp(port):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('0.0.0.0', port)); s.listen(64)
-    def loop():
-        while True:
-            c, _ = s.accept(); c.sendall(b'hello'); c.close()
-    threading.Thread(target=loop, daemon=True).start()
-for p in sys.argv[2:]:
-    tcp(int(p))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('0.0.0.0', int(sys.argv[1])))
-print('ready', flush=True)
-while True:
-    d, a = u.recvfrom(2048); u.sendto(d, a)
-'''
-
 PROBE = r'''
 import socket, sys
 kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -80,14 +64,6 @@ except socket.timeout:
 except ConnectionRefusedError:
     print('refused')
 '''
-
-
-def run(cmd, check=True, **kw):
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, **kw)
-    if check and proc.returncode != 0:
-        raise AssertionError('%s failed (exit %d): %s %s'
-                             % (' '.join(cmd), proc.returncode, proc.stdout, proc.stderr))
-    return proc
 
 
 class Lab(object):
@@ -587,11 +563,9 @@ ROLE_PLAY = '''
 def role_run(lab, tmp_path, **role_vars):
     """ansible-playbook in the ``ok`` namespace (the controller, the probes' vantage point); the MVE host's
     modules run in ``srv`` (its Python interpreter is a wrapper that enters the namespace), as over SSH."""
-    interpreter = tmp_path / 'srv-python'
-    interpreter.write_text('#!/bin/sh\nexec ip netns exec %s %s "$@"\n' % (lab.srv, PYTHON))
-    interpreter.chmod(0o755)
+    interpreter = netns_interpreter(tmp_path / 'srv-python', lab.srv)
     inventory = tmp_path / 'inventory.yml'
-    host = {'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': str(interpreter)}
+    host = {'ansible_host': SRV_OK, 'ansible_connection': 'local', 'ansible_python_interpreter': interpreter}
     inventory.write_text(json.dumps({'all': {'hosts': {'mve': host}}}))
     playbook = tmp_path / 'role.yml'
     playbook.write_text(ROLE_PLAY)
