@@ -250,6 +250,21 @@ def printer_web_credentials(hosts, hostvars):
     return out
 
 
+def port_access_printers(hosts, port_access=None):
+    """printer_port_access's ``printers`` option for ``hosts``: each printer with its own web credentials from
+    ``port_access['credentials']`` (keyed by address: username, password, fingerprint), when it has any."""
+    hosts = _sequence('port_access_printers', hosts, 'the input (printer addresses)')
+    port_access = _mapping('port_access_printers', port_access, 'port_access (the role\'s port-access options)')
+    credentials = _mapping('port_access_printers', port_access.get('credentials'), 'port_access.credentials')
+    out = []
+    for host in hosts:
+        own = _mapping('port_access_printers', credentials.get(host), 'port_access.credentials[%r]' % (host,))
+        printer = {'host': host}
+        printer.update((k, own[k]) for k in ('username', 'password', 'fingerprint') if own.get(k) not in (None, ''))
+        out.append(printer)
+    return out
+
+
 def database_login_from(result, login_result, where='controller'):
     """database_check's result from a Windows host whose login had to run elsewhere, completed with that login."""
     result = _mapping('database_login_from', result, 'the input (database_check result from the MVE server)')
@@ -325,6 +340,7 @@ class FilterModule(object):
             'firewall_verify_findings': firewall_verify_findings,
             'database_login_from': database_login_from,
             'printer_web_credentials': printer_web_credentials,
+            'port_access_printers': port_access_printers,
             'compliance_verdicts': compliance_verdicts,
             'compliance_report': compliance_report,
         }

@@ -25,6 +25,10 @@ description:
     other models.
   - 'Guard rail: by default the module refuses to disable a port that the Markvision Enterprise port matrix says
     MVE needs for O(features), and names the flows; O(force) overrides it.'
+  - With O(printers) instead of O(host) it does the same on a whole fleet in one task, O(concurrency) printers at a
+    time, each with its own credentials when given, and returns one result per printer in RV(printers). Every
+    option (every printer's host and fingerprint included) and the guard rail are checked before any printer is
+    contacted; a printer that fails does not stop the others.
   - Runs on the controller (or a delegate), since printers run no Python.
 author:
   - printfleet.mve contributors (@printfleet)
@@ -35,14 +39,42 @@ attributes:
       nothing.
   diff_mode:
     support: full
-    description: The diff shows every mapped port's state (V(enabled) or V(disabled)) before and after.
+    description:
+      - The diff shows every mapped port's state (V(enabled) or V(disabled)) before and after; with O(printers),
+        keyed by printer.
 extends_documentation_fragment:
   - printfleet.mve.results
 options:
   host:
-    description: Address or DNS name of the printer.
+    description:
+      - Address or DNS name of the printer.
+      - Give O(host) or O(printers).
     type: str
-    required: true
+  printers:
+    description:
+      - A whole fleet in one task, instead of O(host). Each printer's own O(printers[].username),
+        O(printers[].password) and O(printers[].fingerprint) override the module-wide ones for that printer.
+      - Give O(host) or O(printers). The task fails, listing them, when any printer failed; the others are done.
+    type: list
+    elements: dict
+    suboptions:
+      host:
+        description: Address or DNS name of the printer. Each printer once.
+        type: str
+        required: true
+      username:
+        description: This printer's web user, over O(username).
+        type: str
+      password:
+        description: This printer's web password, over O(password).
+        type: str
+      fingerprint:
+        description: This printer's certificate fingerprint, over O(fingerprint).
+        type: str
+  concurrency:
+    description: With O(printers), how many printers are worked on at the same time (1 to 256).
+    type: int
+    default: 32
   username:
     description:
       - User name for a login form that asks for one. Ignored when the printer asks for a password only.
@@ -118,6 +150,22 @@ EXAMPLES = r'''
       udp/9300: enabled
   delegate_to: localhost
 
+- name: The whole fleet in one task, each printer with its own web password where the inventory has one
+  printfleet.mve.printer_port_access:
+    printers:
+      - host: 192.0.2.10
+      - host: 192.0.2.11
+        password: "{{ vault_printer02_password }}"
+    username: admin
+    password: "{{ vault_printer_password }}"
+    ca_path: /etc/pki/printers-ca.pem
+    concurrency: 64
+    features: "{{ mve_features }}"
+    ports:
+      tcp/21: disabled
+  delegate_to: localhost
+  register: port_access
+
 - name: A printer with its self-signed certificate, pinned
   printfleet.mve.printer_port_access:
     host: 192.0.2.10
@@ -144,14 +192,29 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+printers:
+  description:
+    - With O(printers), the result of each printer (the keys below but RV(forced), which is the fleet's, plus
+      C(failed), C(msg) and C(error_kind) for a printer that failed), keyed by printer.
+  returned: when O(printers) is given
+  type: dict
+  sample: {'192.0.2.10': {changed: true, ports: {tcp/21: disabled}, changes: [{port: tcp/21, before: enabled,
+           after: disabled}], verified: true}}
+failed_printers:
+  description: With O(printers), the printers whose work failed.
+  returned: when O(printers) is given
+  type: list
+  elements: str
+  sample: ['192.0.2.99']
 ports:
   description: The state of every port the form has a checkbox for, after the run (as planned, in check mode).
-  returned: success
+  returned: success, when O(host) is given
   type: dict
   sample: {tcp/21: disabled, tcp/80: enabled, udp/9300: enabled}
 changes:
   description: The ports whose state changed (or would, in check mode).
-  returned: success, and on failure when the printer did not take the form (RV(error_kind=not_taken))
+  returned: success when O(host) is given, and on failure when the printer did not take the form
+    (RV(error_kind=not_taken))
   type: list
   elements: dict
   contains:
@@ -175,23 +238,24 @@ changes:
       type: str
 unmapped:
   description: Port checkboxes whose label no label pattern of the profile matches (left as they are).
-  returned: success, and on failure when a port of O(ports) has no checkbox (RV(error_kind=form_changed))
+  returned: success when O(host) is given, and on failure when a port of O(ports) has no checkbox
+    (RV(error_kind=form_changed))
   type: list
   elements: dict
   sample: [{field: vac.255.GUIPORTENABLE.12, label: Telnet}]
 login_kind:
   description: The login the printer asked for, V(form) (user name and password) or V(password), or V(none).
-  returned: success
+  returned: success, when O(host) is given
   type: str
   sample: form
 url:
   description: The port-access page.
-  returned: success
+  returned: success, when O(host) is given
   type: str
   sample: https://192.0.2.10:443/cgi-bin/dynamic/config/secure/ports.html
 tls:
   description: The printer's certificate fingerprint and how it was trusted (V(validated) or V(pinned)).
-  returned: success
+  returned: success, when O(host) is given
   type: dict
   sample: {fingerprint_sha256: 3a9f..., validated: true, pinned: false, version: TLSv1.3}
 forced:
@@ -215,7 +279,8 @@ error_kind:
     - Why the module failed, for example V(guard_rail), V(login_refused), V(form_changed), V(tls_pin_mismatch),
       V(certificate_invalid), V(tls_failed), V(unreachable), V(timeout), V(http_error), V(unexpected_redirect),
       V(not_taken), or V(invalid_option) for bad options (this module's word for V(input), see the notes).
-  returned: on failure
+    - With O(printers), a failed printer's own C(error_kind) is in RV(printers).
+  returned: on failure, except when printers of O(printers) failed
   type: str
   sample: form_changed
 missing:
@@ -245,12 +310,34 @@ from ansible_collections.printfleet.mve.plugins.module_utils.common.errors impor
 
 def main():
     module = port_access.ARGUMENT_SPEC.create_module()
+    if module.params['printers'] is not None:
+        fleet_main(module)
     try:
         result = port_access.run(module.params, module.check_mode, module.warn)
     except EwsError as exc:
-        module.fail_json(changed=bool(getattr(exc, 'sent', False)), **failure(exc))
+        module.fail_json(changed=port_access.sent(exc), **failure(exc))
     if not module._diff:
         result.pop('diff', None)
+    module.exit_json(**result)
+
+
+def fleet_main(module):
+    """O(printers): every printer in one task; fails listing the printers that failed (the others are done)."""
+    try:
+        printers, forced = port_access.run_fleet(module.params, module.check_mode, module.warn)
+    except EwsError as exc:   # bad input or the guard rail: nothing was sent to any printer
+        module.fail_json(changed=False, **failure(exc))
+    diffs = dict((h, r.pop('diff')) for h, r in printers.items() if 'diff' in r)
+    failed = sorted(h for h, r in printers.items() if r.get('failed'))
+    result = dict(changed=any(r.get('changed') for r in printers.values()), printers=printers,
+                  failed_printers=failed, forced=forced)
+    if module._diff:
+        result['diff'] = {'before': dict((h, d['before']) for h, d in sorted(diffs.items())),
+                          'after': dict((h, d['after']) for h, d in sorted(diffs.items()))}
+    if failed:
+        module.fail_json(msg='%d of %d printers failed: %s' % (len(failed), len(printers), '; '.join(
+            '%s: %s' % (h, printers[h]['msg']) for h in failed[:20])) + (
+                ' (and %d more, in failed_printers)' % (len(failed) - 20) if len(failed) > 20 else ''), **result)
     module.exit_json(**result)
 
 

@@ -28,7 +28,7 @@ def test_mve_printers_role_from_a_windows_mve_server(lab, collection_installed, 
     proc = run_playbook(str(playbook), lab['inventory'])
     out = proc.stdout
     for task in ('Read the facts of every printer in one task', 'Enforce the SNMP settings on every reachable printer',
-                 "Enforce the port-access policy through each printer's web server"):
+                 "Enforce the port-access policy through every printer's web server in one task"):
         section = out.split(task, 1)[1].split('TASK [', 1)[0]
         assert 'mvewin01 -> localhost' in section, section
     # The verification probes left from the Windows host (its port_check path), not from the controller.

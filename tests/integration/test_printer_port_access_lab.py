@@ -279,3 +279,65 @@ def test_lab_inventory_holds_the_credentials(ews_lab):
     with open(ews_lab['inventory']) as fh:
         text = fh.read()
     assert 'mve_printer_https_password' in text and 'Vault' in text
+
+
+def fleet(lab, printers, ports, *flags, **more):
+    """printer_port_access with ``printers`` (the whole lab in one task) from the controller."""
+    args = dict({'printers': printers, 'ca_path': lab['ca'], 'features': NO_FTP, 'ports': ports, 'timeout': 5,
+                 'concurrency': 2}, **more)
+    return ansible(lab, 'localhost', 'printer_port_access', args, *flags)
+
+
+def own_credentials(lab):
+    """Each printer with its own web password (printer01: user and password form, printer02: password only)."""
+    return [{'host': p['address'], 'username': p['ews']['username'], 'password': p['ews']['password']}
+            for p in lab['printers']]
+
+
+def test_fleet_in_one_task_each_printer_with_its_own_password(ews_lab):
+    p1, p2 = ews_lab['printers']
+    counts = posts(ews_lab, p1), posts(ews_lab, p2)
+    planned, proc = fleet(ews_lab, own_credentials(ews_lab), {FTP: 'disabled'}, '--check', '--diff', '-vvv')
+    assert not planned['failed'], proc.stdout[-3000:]
+    assert planned['changed'] is True and planned['failed_printers'] == []
+    assert planned['diff']['before'][p1['address']][FTP] == 'enabled'
+    assert planned['diff']['after'][p2['address']][FTP] == 'disabled'
+    assert (posts(ews_lab, p1), posts(ews_lab, p2)) == counts      # check mode: nothing posted
+    assert [planned['printers'][p['address']]['login_kind'] for p in (p1, p2)] == ['form', 'password']
+
+    done, proc = fleet(ews_lab, own_credentials(ews_lab), {FTP: 'disabled'}, '-vvvv')
+    assert not done['failed'], proc.stdout[-3000:]
+    for p in (p1, p2):
+        one = done['printers'][p['address']]
+        assert one['changed'] and one['verified'] and one['ports'][FTP] == 'disabled'
+        assert [c['port'] for c in one['changes']] == [FTP]
+        assert 'forced' not in one and 'diff' not in one
+        assert port_state(ews_lab, p, FTP) == 'closed'
+        assert p['ews']['password'] not in proc.stdout + proc.stderr
+    assert done['forced'] == {}
+
+    again, proc = fleet(ews_lab, own_credentials(ews_lab), {FTP: 'disabled'})
+    assert not again['failed'] and again['changed'] is False
+    back, proc = fleet(ews_lab, own_credentials(ews_lab), {FTP: 'enabled'})
+    assert not back['failed'] and back['changed'] is True
+    assert port_state(ews_lab, p1, FTP) == 'open' and port_state(ews_lab, p2, FTP) == 'open'
+
+
+def test_fleet_one_printer_refused_the_other_done(ews_lab):
+    p1, p2 = ews_lab['printers']
+    wrong = 'Wrong-Pa55-%s' % os.getpid()
+    printers = own_credentials(ews_lab)
+    printers[0]['password'] = wrong
+    count = posts(ews_lab, p1)
+    result, proc = fleet(ews_lab, printers, {FTP: 'disabled'})
+    try:
+        assert result['failed'] and result['failed_printers'] == [p1['address']]
+        assert result['printers'][p1['address']]['error_kind'] == 'login_refused'
+        assert result['msg'].startswith('1 of 2 printers failed: %s: login refused' % p1['address'])
+        assert result['printers'][p2['address']]['changed'] is True and result['changed'] is True
+        assert posts(ews_lab, p1) == count and port_state(ews_lab, p1, FTP) == 'open'
+        assert port_state(ews_lab, p2, FTP) == 'closed'
+        assert wrong not in proc.stdout + proc.stderr + json.dumps(result)
+    finally:
+        back, proc = fleet(ews_lab, own_credentials(ews_lab), {FTP: 'enabled'})
+        assert not back['failed'], proc.stdout[-3000:]

@@ -55,6 +55,7 @@ TYPES = {
 KEYED = {
     'printer_facts': {'printers': 'contains'},
     'printer_snmp': {'printers': 'top'},
+    'printer_port_access': {'printers': 'top'},
 }
 
 DEPS = 'mve_lab_dependencies'
@@ -174,6 +175,16 @@ CASES = [
          present=['error_kind', 'missing', 'unmapped']),
     case('ews_bad_port_key', 'printer_port_access', _with(EWS, ports={'tcp/x': 'enabled'}), 'failure',
          present=BAD_INPUT, field='ports.tcp/x'),
+    case('ews_fleet_nothing_to_change', 'printer_port_access',
+         {'printers': [{'host': P1, 'username': P1_USER, 'password': P1_PASSWORD}], 'ca_path': CA,
+          'ports': {'tcp/21': 'enabled'}}, 'success', check_mode=True, present=['printers', 'failed_printers', 'forced']),
+    case('ews_fleet_one_unreachable', 'printer_port_access',
+         {'printers': [{'host': P1, 'username': P1_USER, 'password': P1_PASSWORD}, {'host': NOBODY}], 'ca_path': CA,
+          'ports': {'tcp/21': 'enabled'}, 'timeout': 2}, 'failure', check_mode=True,
+         present=['printers', 'failed_printers']),
+    case('ews_fleet_bad_host', 'printer_port_access', {'printers': [{'host': 'https://%s/' % NOBODY}],
+                                                      'ports': {'tcp/21': 'enabled'}},
+         'failure', present=BAD_INPUT, field='printers[0].host'),
     # mve_firewall, check mode only
     case('firewall_planned_nft', 'mve_firewall', _with(FIREWALL, backend='nftables'), 'success', check_mode=True,
          present=['persisted', 'script']),
@@ -278,8 +289,8 @@ def _compare_value(item, spec, where, success, top, keyed):
     return problems
 
 
-# The keys of printer_snmp's fleet mode that a printer's own result does not repeat.
-KEYED_TOP_EXCLUDED = frozenset(('printers', 'failed_printers'))
+# The keys of printer_snmp's and printer_port_access's fleet mode that a printer's own result does not repeat.
+KEYED_TOP_EXCLUDED = frozenset(('printers', 'failed_printers', 'forced'))
 
 
 # ---- the run --------------------------------------------------------------------------------------------------

@@ -106,11 +106,20 @@ def printer_settings(host, facts, result, settings):
     return out
 
 
-def printer_ports(host, loop_result):
-    """printer_port_access's looped result (check mode, one item per printer): one verdict per printer and port of
-    the policy."""
+def printer_ports(host, result):
+    """printer_port_access's result (check mode): one verdict per printer and port of the policy. Takes the fleet
+    result (``printers``, one task) and the looped one (``results``, one item per printer) alike."""
+    result = result or {}
+    args = (result.get('invocation') or {}).get('module_args') or {}
+    if isinstance(result.get('printers'), dict):
+        items = [dict(r, item=address, _wanted=args.get('ports') or {}) for address, r in sorted(result['printers'].items())]
+    elif result.get('failed') and result.get('printers') is None and not result.get('results'):
+        # the fleet task failed before any printer (bad input, the guard rail): one error for the fleet
+        return [verdict(host, 'printer_port', 'printers\' web servers', ERROR, reason=_error_text(result))]
+    else:
+        items = result.get('results') or []
     out = []
-    for item in (loop_result or {}).get('results') or []:
+    for item in items:
         if item.get('skipped'):
             continue
         address = item.get('item') or (item.get('invocation') or {}).get('module_args', {}).get('host')
@@ -118,7 +127,9 @@ def printer_ports(host, loop_result):
             out.append(verdict(host, 'printer_port', '%s web server' % address, ERROR, reason=_error_text(item)))
             continue
         changes = dict((c.get('port'), c) for c in item.get('changes') or [])
-        wanted = ((item.get('invocation') or {}).get('module_args') or {}).get('ports') or {}
+        wanted = item.get('_wanted')
+        if wanted is None:
+            wanted = ((item.get('invocation') or {}).get('module_args') or {}).get('ports') or {}
         for port in sorted(set(wanted) | set(changes)):
             check = '%s %s' % (address, port)
             if port in changes:

@@ -47,6 +47,15 @@ def colon_hex(hexstr):
     return ':'.join(hexstr[i:i + 2] for i in range(0, len(hexstr), 2)).upper()
 
 
+def validating_context(validate_certs, ca_path):
+    """The TLS context that validates a printer's certificate (system store or ``ca_path``) or, with
+    ``validate_certs`` false, does not; EwsError(invalid_option) naming ``ca_path`` when it cannot be loaded."""
+    try:
+        return conversation.client_context(validate_certs, ca_path)
+    except InputError as exc:
+        raise EwsError('invalid_option', exc.message, field=exc.field)
+
+
 class Page(object):
     def __init__(self, status, url, headers, body):
         self.status, self.url, self.headers, self.body = status, url, headers, body
@@ -82,7 +91,9 @@ class _Connection(http_client.HTTPSConnection):
 class EwsClient(object):
     """A session with one printer's embedded web server."""
 
-    def __init__(self, host, port, timeout=10.0, validate_certs=True, ca_path=None, fingerprint=None):
+    def __init__(self, host, port, timeout=10.0, validate_certs=True, ca_path=None, fingerprint=None, context=None):
+        """``context``: a validating context made by ``validating_context`` with the same options, shared by the
+        clients of a fleet (loading the CA store once); not used when a fingerprint is pinned."""
         self.host, self.port, self.timeout = host, int(port), float(timeout)
         self.pin = normalize_fingerprint(fingerprint)
         self.validate_certs = validate_certs
@@ -93,10 +104,7 @@ class EwsClient(object):
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
         else:
-            try:
-                ctx = conversation.client_context(validate_certs, ca_path)
-            except InputError as exc:
-                raise EwsError('invalid_option', exc.message, field=exc.field)
+            ctx = context or validating_context(validate_certs, ca_path)
         self.context = ctx
         self.cookies = {}
         self.tls = None

@@ -38,8 +38,8 @@ def flow(flow_id, transport, port, advisory=False, **extra):
 def test_filter_module_lists_every_filter():
     assert FILTERS == ['compliance_report', 'compliance_verdicts', 'database_login_from', 'dependency_failure_summary',
                        'dependency_lines', 'dependency_verdicts', 'firewall_verify_findings', 'firewall_verify_plan',
-                       'firewall_verify_targets', 'port_check_table', 'port_failure_summary', 'port_policy',
-                       'printer_lines', 'printer_web_credentials', 'result_details']
+                       'firewall_verify_targets', 'port_access_printers', 'port_check_table', 'port_failure_summary',
+                       'port_policy', 'printer_lines', 'printer_web_credentials', 'result_details']
     for name, func in f.FilterModule().filters().items():
         assert func is getattr(f, name)
 
@@ -491,6 +491,19 @@ def test_printer_web_credentials():
     assert f.printer_web_credentials([], hostvars) == {}
 
 
+def test_port_access_printers_each_with_its_own_credentials():
+    access = {'username': 'admin', 'password': 'common', 'credentials': {
+        '10.0.0.5': {'username': 'root', 'password': 's', 'fingerprint': 'AB:CD'},
+        '10.0.0.7': {'username': '', 'password': 'pin-only'}}}
+    assert f.port_access_printers(['10.0.0.5', '10.0.0.6', '10.0.0.7'], access) == [
+        {'host': '10.0.0.5', 'username': 'root', 'password': 's', 'fingerprint': 'AB:CD'},
+        {'host': '10.0.0.6'},
+        {'host': '10.0.0.7', 'password': 'pin-only'},   # an empty user name is the module-wide one's business
+    ]
+    assert f.port_access_printers(['10.0.0.6']) == [{'host': '10.0.0.6'}]
+    assert f.port_access_printers([], access) == []
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Bad input
 # ---------------------------------------------------------------------------------------------------------
@@ -511,6 +524,9 @@ def test_printer_web_credentials():
                  id='targets-str'),
     pytest.param(lambda: f.printer_web_credentials('p1', {}), 'printer_web_credentials: the input',
                  id='credentials-str'),
+    pytest.param(lambda: f.port_access_printers('p1'), 'port_access_printers: the input', id='printers-str'),
+    pytest.param(lambda: f.port_access_printers(['p1'], {'credentials': {'p1': 'pw'}}),
+                 "port_access.credentials['p1'] must be a dict", id='printers-credentials-str'),
     pytest.param(lambda: f.database_login_from({'ok': True}, 'ok'), 'login_result (database_check result from '
                  'controller) must be a dict', id='login-from-str'),
 ])

@@ -97,6 +97,25 @@ def test_printer_ports():
     assert len(out) == 3
 
 
+def test_printer_ports_fleet_result():
+    fleet = {'failed': True, 'msg': '1 of 2 printers failed', 'failed_printers': ['10.0.0.6'], 'printers': {
+        '10.0.0.5': {'changed': True, 'ports': {'tcp/21': 'enabled', 'tcp/9100': 'enabled'},
+                     'changes': [{'port': 'tcp/21', 'label': 'TCP 21 (FTP)', 'before': 'disabled', 'after': 'enabled'}]},
+        '10.0.0.6': {'failed': True, 'changed': False, 'msg': 'login refused', 'error_kind': 'login_refused'}},
+        'invocation': {'module_args': {'printers': [{'host': '10.0.0.5'}, {'host': '10.0.0.6'}],
+                                       'ports': {'tcp/21': 'enabled', 'tcp/9100': 'enabled'}}}}
+    out = cv.printer_ports('mve01', fleet)
+    by = dict((v['check'], v) for v in out)
+    assert (by['10.0.0.5 tcp/21']['verdict'], by['10.0.0.5 tcp/21']['found']) == ('drifted', 'disabled')
+    assert by['10.0.0.5 tcp/9100']['verdict'] == 'compliant'
+    assert (by['10.0.0.6 web server']['verdict'], by['10.0.0.6 web server']['reason']) == ('error', 'login refused')
+    assert len(out) == 3
+    # refused before any printer (bad input, the guard rail): one error for the fleet; skipped: nothing
+    refused = cv.printer_ports('mve01', {'failed': True, 'msg': 'refusing to disable tcp/443', 'error_kind': 'guard_rail'})
+    assert [(v['verdict'], v['reason']) for v in refused] == [('error', 'refusing to disable tcp/443')]
+    assert cv.printer_ports('mve01', {'skipped': True, 'changed': False}) == []
+
+
 def test_flows():
     silent = {'flow': 'printer.npap', 'host': '10.0.0.5', 'transport': 'udp', 'port': 9300,
               'state': 'open_or_filtered', 'reason': 'silent', 'advisory': False}
