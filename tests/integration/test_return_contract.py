@@ -182,8 +182,8 @@ CASES = [
          {'printers': [{'host': P1, 'username': P1_USER, 'password': P1_PASSWORD}, {'host': NOBODY}], 'ca_path': CA,
           'ports': {'tcp/21': 'enabled'}, 'timeout': 2}, 'failure', check_mode=True,
          present=['printers', 'failed_printers']),
-    case('ews_fleet_bad_host', 'printer_port_access', {'printers': [{'host': 'https://%s/' % NOBODY}],
-                                                      'ports': {'tcp/21': 'enabled'}},
+    case('ews_fleet_bad_host', 'printer_port_access',
+         {'printers': [{'host': 'https://%s/' % NOBODY}], 'ports': {'tcp/21': 'enabled'}},
          'failure', present=BAD_INPUT, field='printers[0].host'),
     # mve_firewall, check mode only
     case('firewall_planned_nft', 'mve_firewall', _with(FIREWALL, backend='nftables'), 'success', check_mode=True,
