@@ -158,6 +158,16 @@ def port_check_table(result, fail_on, tolerated=None):
     return lines
 
 
+def port_check_failures(result, fail_on, tolerated=None):
+    """The results of a port_check result that fail: not advisory, state in ``fail_on``, not in ``tolerated``
+    (a set lookup: ``reject('in', tolerated)`` in Jinja compared dicts pairwise, 14 s for 11,000 results)."""
+    result = _mapping('port_check_failures', result, 'the input (port_check result)')
+    results = _sequence('port_check_failures', result.get('results'), 'results')
+    fail_on = set(_sequence('port_check_failures', fail_on, 'fail_on'))
+    is_tolerated = _member_of(_sequence('port_check_failures', tolerated, 'tolerated'))
+    return [r for r in results if not r.get('advisory') and r.get('state') in fail_on and not is_tolerated(r)]
+
+
 def dependency_verdicts(checks):
     """One verdict dict per dependency check: dependency, flow, feature, endpoint, ran, ok, reason, elapsed_ms."""
     checks = _sequence('dependency_verdicts', checks, 'the input (checks)')
@@ -331,6 +341,7 @@ class FilterModule(object):
             'port_policy': port_policy,
             'port_failure_summary': port_failure_summary,
             'port_check_table': port_check_table,
+            'port_check_failures': port_check_failures,
             'dependency_verdicts': dependency_verdicts,
             'dependency_lines': dependency_lines,
             'dependency_failure_summary': dependency_failure_summary,

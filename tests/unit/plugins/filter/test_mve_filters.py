@@ -38,8 +38,9 @@ def flow(flow_id, transport, port, advisory=False, **extra):
 def test_filter_module_lists_every_filter():
     assert FILTERS == ['compliance_report', 'compliance_verdicts', 'database_login_from', 'dependency_failure_summary',
                        'dependency_lines', 'dependency_verdicts', 'firewall_verify_findings', 'firewall_verify_plan',
-                       'firewall_verify_targets', 'port_access_printers', 'port_check_table', 'port_failure_summary',
-                       'port_policy', 'printer_lines', 'printer_web_credentials', 'result_details']
+                       'firewall_verify_targets', 'port_access_printers', 'port_check_failures', 'port_check_table',
+                       'port_failure_summary', 'port_policy', 'printer_lines', 'printer_web_credentials',
+                       'result_details']
     for name, func in f.FilterModule().filters().items():
         assert func is getattr(f, name)
 
@@ -475,6 +476,29 @@ def test_database_login_from_leaves_other_results_alone(result, login):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# port_check_failures
+# ---------------------------------------------------------------------------------------------------------
+
+def test_port_check_failures_agrees_with_the_table():
+    silent = {'host': 'p1', 'transport': 'udp', 'port': 9300, 'probe': 'none', 'state': 'open_or_filtered'}
+    results = [
+        {'host': 'p1', 'transport': 'tcp', 'port': 21, 'probe': 'tcp', 'state': 'closed', 'advisory': False},
+        {'host': 'p1', 'transport': 'tcp', 'port': 161, 'probe': 'tls', 'state': 'closed', 'advisory': True},
+        dict(silent),
+        {'host': 'p1', 'transport': 'udp', 'port': 161, 'probe': 'snmp', 'state': 'open_or_filtered'},
+        {'host': 'p1', 'transport': 'tcp', 'port': 9100, 'probe': 'tcp', 'state': 'open'},
+    ]
+    fail_on = ['closed', 'filtered', 'open_or_filtered']
+    failures = f.port_check_failures({'results': results}, fail_on, [dict(silent)])
+    assert [(r['transport'], r['port']) for r in failures] == [('tcp', 21), ('udp', 161)]
+    summary = dict((k, 0) for k in ('total', 'elapsed_ms', 'open', 'closed', 'filtered', 'open_or_filtered', 'error'))
+    table = f.port_check_table({'results': results, 'summary': summary}, fail_on, [dict(silent)])
+    assert table[-1].endswith('; 2 failing')
+    assert len(f.port_check_failures({'results': results}, fail_on)) == 3   # without tolerated, the silent one fails
+    assert f.port_check_failures({'results': []}, fail_on, []) == []
+
+
+# ---------------------------------------------------------------------------------------------------------
 # printer_web_credentials
 # ---------------------------------------------------------------------------------------------------------
 
@@ -524,6 +548,7 @@ def test_port_access_printers_each_with_its_own_credentials():
                  id='targets-str'),
     pytest.param(lambda: f.printer_web_credentials('p1', {}), 'printer_web_credentials: the input',
                  id='credentials-str'),
+    pytest.param(lambda: f.port_check_failures([], ['closed']), 'port_check_failures: the input', id='failures-list'),
     pytest.param(lambda: f.port_access_printers('p1'), 'port_access_printers: the input', id='printers-str'),
     pytest.param(lambda: f.port_access_printers(['p1'], {'credentials': {'p1': 'pw'}}),
                  "port_access.credentials['p1'] must be a dict", id='printers-credentials-str'),
