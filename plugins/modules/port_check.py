@@ -199,6 +199,8 @@ notes:
   - A wrong SNMPv3 password still proves the agent is alive (state C(open)); RV(results[].snmp.error_kind)
     then says V(authentication).
   - Community and SNMPv3 keys are never copied into the results.
+  - The task's C(invocation) (shown from C(-vvv) on) gives the number of targets in C(module_args.targets), not the
+    targets themselves; RV(results) and RV(summary) report them.
 '''
 
 EXAMPLES = r'''
@@ -547,7 +549,7 @@ _LIBRARIES = {
 
 
 def main():
-    module = port_check.ARGUMENT_SPEC.create_module()
+    module = port_check.create_module()
     params = module.params
     try:
         dummy, dummy, normalized = port_check.prepare(params)

@@ -67,6 +67,7 @@ TARGET_KEYS = (('host', 'port', 'transport', 'probe', 'tls', 'server_name')
                + snmp_wire.SNMP_OPTION_NAMES)
 # Keys that targets_from_matrix adds; accepted from code, not offered as module options.
 MATRIX_KEYS = ('flow', 'advisory', 'also_flows')
+_KNOWN_KEYS = frozenset(TARGET_KEYS + MATRIX_KEYS)
 DEFAULT_TIMEOUT = 2.0
 DEFAULT_RETRIES = 1
 DEFAULT_CONCURRENCY = 256
@@ -104,14 +105,14 @@ def _target_errors(t, index, snmp_defaults=None, base=None):
     if not isinstance(t, dict):
         return None, [TargetError(base, 'expected a dict with keys host, port, transport, probe; got %s'
                                   % type(t).__name__)]
-    unknown = sorted(k for k in t if k not in TARGET_KEYS + MATRIX_KEYS)
+    unknown = sorted(k for k in t if k not in _KNOWN_KEYS)
     if unknown:
         errors.append(TargetError(base, 'unknown key(s) %s; accepted keys: %s'
                                   % (', '.join(unknown), ', '.join(TARGET_KEYS))))
     host = t.get('host')
     if not isinstance(host, str) or not host.strip():
         errors.append(TargetError(base + '.host', 'got %r, expected a host name or IP address' % (host,)))
-    elif any(c.isspace() for c in host.strip()):
+    elif len(host.split()) > 1:  # whitespace inside the name (str.split splits on any whitespace)
         errors.append(TargetError(base + '.host', 'got %r, expected a host name or IP address without spaces'
                                   % (host,)))
     else:

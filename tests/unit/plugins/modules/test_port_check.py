@@ -102,7 +102,7 @@ def test_details_selects_the_results_and_the_summary_counts_them_all(details, ke
     assert (out['summary']['open'], out['summary']['closed'], out['summary']['total']) == (1, 2, 3)
 
 
-def test_invocation_echoes_only_the_target_options_set_and_masks_secrets(capsys, free_port):
+def test_invocation_names_the_number_of_targets_and_masks_secrets(capsys, free_port):
     port = free_port(port_probe.socket.SOCK_STREAM)
     code, out = run_module({'targets': [{'host': LOCAL, 'port': port},
                                         {'host': LOCAL, 'port': 161, 'transport': 'udp', 'probe': 'snmp',
@@ -110,12 +110,79 @@ def test_invocation_echoes_only_the_target_options_set_and_masks_secrets(capsys,
                             'timeout': 0.2, 'retries': 0, 'community': 'module-secret'}, capsys)
     assert code == 0
     echoed = out['invocation']['module_args']
-    assert echoed['targets'][0] == {'host': LOCAL, 'port': port}  # the defaults are not repeated per target
-    assert echoed['targets'][1]['transport'] == 'udp' and echoed['targets'][1]['probe'] == 'snmp'
-    assert echoed['targets'][1]['community'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    assert echoed['targets'] == 2  # each target is in the results, not echoed again
+    assert [(r['host'], r['port'], r['transport'], r['probe']) for r in out['results']] == [
+        (LOCAL, port, 'tcp', 'none'), (LOCAL, 161, 'udp', 'snmp')]
     assert echoed['community'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
     assert echoed['details'] == 'full' and echoed['timeout'] == 0.2
     assert 'secret' not in json.dumps(out).replace('VALUE_SPECIFIED_IN_NO_LOG_PARAMETER', '')
+
+
+# ---- plain targets skip the suboption validation, with the same outcome ---------------------------
+
+PLAIN = [
+    [],
+    [{'host': LOCAL, 'port': 9100}],
+    [{'host': 'printer01.example.com', 'port': 443, 'probe': 'tls', 'server_name': 'p1.example.com'},
+     {'host': LOCAL, 'port': 161, 'transport': 'udp', 'probe': 'snmp', 'version': '3', 'username': 'mve',
+      'auth_protocol': 'sha256', 'priv_protocol': 'aes', 'context': 'c'},
+     {'host': LOCAL, 'port': 5353, 'transport': 'udp', 'probe': 'mdns', 'tls': False, 'server_name': None}],
+]
+NOT_PLAIN = [
+    # why the full argument spec must see it
+    ([{'host': LOCAL, 'port': '9100'}], 'a string to convert to int'),
+    ([{'host': LOCAL, 'port': True}], 'a boolean where an int is expected'),
+    ([{'host': LOCAL, 'port': 443, 'tls': 'yes'}], 'a string to convert to bool'),
+    ([{'host': 10, 'port': 80}], 'an int to convert to str'),
+    ([{'host': LOCAL, 'port': 80, 'transport': None}], 'a null the default replaces'),
+    ([{'host': LOCAL, 'port': 161, 'transport': 'udp', 'community': 'per-target-secret'}], 'a secret to mask'),
+    ([{'host': LOCAL, 'port': 80}, {'host': LOCAL, 'port': 80, 'colour': 'red'}], 'an unknown key'),
+    ([{'host': LOCAL, 'port': 80, 'transport': 'sctp'}], 'a bad choice'),
+    ([{'port': 80}], 'a required option missing'),
+    ('printer01:9100', 'not a list'),
+]
+
+
+def _modules(args):
+    """(the module create_module makes, the module the full argument spec makes) for ``args``."""
+    with patch_module_args(args):
+        fast = port_check_options.create_module()
+    with patch_module_args(args):
+        full = port_check_options.ARGUMENT_SPEC.create_module()
+    return fast, full
+
+
+@pytest.mark.parametrize('targets', PLAIN, ids=[str(i) for i in range(len(PLAIN))])
+def test_plain_targets_are_validated_as_the_argument_spec_would(targets):
+    fast, full = _modules({'targets': targets, 'community': 'module-secret', 'timeout': 1})
+    assert 'options' not in fast.argument_spec['targets']  # the suboptions were not run
+    assert fast.params == full.params
+    assert fast.no_log_values == full.no_log_values == {'module-secret'}
+
+
+@pytest.mark.parametrize('targets, why', NOT_PLAIN, ids=[w for dummy, w in NOT_PLAIN])
+def test_other_targets_go_through_the_full_argument_spec(targets, why, capsys):
+    del why
+    args = {'targets': targets}
+    with patch_module_args(args):
+        try:
+            module = port_check_options.create_module()
+        except SystemExit:  # the argument spec rejected it, as before
+            assert json.loads(capsys.readouterr().out)['failed'] is True
+            return
+    assert module.argument_spec['targets']['options'] == port_check_options.ARGUMENT_SPEC.argument_spec['targets']['options']
+    assert module.params['targets'] == _modules(args)[1].params['targets']
+
+
+def test_a_target_secret_is_known_to_ansiblemodule_before_it_logs_the_invocation(monkeypatch):
+    logged = []
+    from ansible.module_utils import basic
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    args = {'targets': [{'host': LOCAL, 'port': 161, 'transport': 'udp', 'probe': 'snmp', 'community': 'per-target-secret'}]}
+    with patch_module_args(args):
+        module = port_check_options.create_module()
+    assert 'per-target-secret' in module.no_log_values
+    assert logged and not any('per-target-secret' in m for m in logged)
 
 
 def test_check_mode_returns_the_same_results(capsys, tcp_listener):
