@@ -185,23 +185,6 @@ def test_a_target_secret_is_known_to_ansiblemodule_before_it_logs_the_invocation
     assert logged and not any('per-target-secret' in m for m in logged)
 
 
-def test_the_probes_and_the_result_run_with_the_arguments_frozen_and_main_unfreezes(capsys, monkeypatch, free_port):
-    import gc
-    seen = []
-    real = port_probe.run_normalized
-
-    def spy(*args, **kwargs):
-        seen.append(gc.get_freeze_count())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(port_probe, 'run_normalized', spy)
-    code, out = run_module({'targets': [{'host': LOCAL, 'port': free_port(port_probe.socket.SOCK_STREAM)}],
-                            'timeout': 0.5}, capsys)
-    assert code == 0 and out['results'][0]['state'] == 'closed'
-    assert seen and seen[0] > 0  # frozen while probing
-    assert gc.get_freeze_count() == 0  # and no longer once main is done
-
-
 def test_check_mode_returns_the_same_results(capsys, tcp_listener):
     args = {'targets': [{'host': LOCAL, 'port': tcp_listener}], 'timeout': 0.5}
     code, normal = run_module(args, capsys)
