@@ -20,6 +20,8 @@ lab you started, e.g. `lab/lab.py up --dir D --printers 1000 --first-address 127
 The one-target and N-target runs of a ratio are interleaved (1, N, 1, N, ... --best-of pairs) and each side is the
 fastest of its runs, so a ratio never mixes two moments of a shared machine (measured far apart, a burst of load
 on the one-target side once made it negative). The load average before and after is printed with each row.
+`--source HEAD,.` (git tree-ishes or directories, comma-separated) measures a before and an after in the same
+rounds, A/B then B/A, each row naming its source.
 
 Also here (see `--help` of each): `curve` (100 / 1,000 / 10,000 printers of the scale lab), `matrix` (every
 printer flow x 1,000 printers), `windows` (the same sweep from the simulated Windows MVE server: round trips and
@@ -42,10 +44,10 @@ CLOSED_FIRST = '127.20.0.1'   # nothing listens here; a connect is refused at on
 CLOSED_PORT = 9
 
 
-def install_collection(source=ROOT):
+def install_collection(source=ROOT, dest=None):
     """Build the work tree's collection and install it into a private path (build/bench/collections-scale):
     build/collections is rebuilt by whoever runs `make collection`, and a run must not see it half-installed."""
-    dest = os.path.join(ROOT, 'build', 'bench', 'collections-scale')
+    dest = dest or os.path.join(ROOT, 'build', 'bench', 'collections-scale')
     dist = tempfile.mkdtemp(prefix='pfmve-scale-dist-')
     galaxy = os.path.join(BIN, 'ansible-galaxy')
     subprocess.run([galaxy, 'collection', 'build', '--force', '--output-path', dist, source], check=True,
@@ -94,10 +96,13 @@ def port_check_play(workdir, args, register_out=True):
     return play, out
 
 
-def run_port_check(targets, workdir, **opts):
-    """One port_check task; returns dict(wall_s, rss_mib, probes_ms, n, summary)."""
+def run_port_check(targets, workdir, collections=None, **opts):
+    """One port_check task (with the collection installed in `collections`, default the one install_collection
+    installed last); returns dict(wall_s, rss_mib, probes_ms, n, summary)."""
     play, out = port_check_play(workdir, dict(opts, targets=targets))
     e = env(ANSIBLE_PYTHON_INTERPRETER=os.path.join(BIN, 'python'))
+    if collections:
+        e['ANSIBLE_COLLECTIONS_PATH'] = collections
     wall, rss, cpu, rc, so, se = measured([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', play], e)
     if rc != 0:
         raise SystemExit('port_check run failed:\n%s\n%s' % (so[-3000:], se[-3000:]))
@@ -135,18 +140,38 @@ def fastest(runs):
     return best
 
 
-def interleaved(k, one_target, targets, workdir, opts):
+def interleaved(k, one_target, targets, workdir, opts, sources=((None, None),)):
     """k pairs of runs, one target then N targets, one after the other (1, N, 1, N, ...), and the fastest of
     each: both minimums come from the same minutes of a shared machine, so that their difference cannot swing
-    negative because a burst of load hit one side only."""
-    ones, many = [], []
-    for dummy in range(k):
-        ones.append(run_port_check(one_target, workdir, **opts))
-        many.append(run_port_check(targets, workdir, **opts))
-    return fastest(ones), fastest(many)
+    negative because a burst of load hit one side only. With several `sources` ((label, collections path)), each
+    round runs every source's pair, in an order that rotates from round to round (A/B, B/A, ...), so that a
+    before/after comparison is made of the same minutes too. Returns {label: (fastest one-target run, fastest
+    N-target run, the paired medians: see paired_medians)}."""
+    runs = dict((label, ([], [])) for label, dummy in sources)
+    for i in range(k):
+        for label, path in sources[i % len(sources):] + sources[:i % len(sources)]:
+            runs[label][0].append(run_port_check(one_target, workdir, collections=path, **opts))
+            runs[label][1].append(run_port_check(targets, workdir, collections=path, **opts))
+    return dict((label, (fastest(ones), fastest(many), paired_medians(ones, many)))
+                for label, (ones, many) in runs.items())
 
 
-def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3):
+def paired_medians(ones, many):
+    """The ratios again as the median over the pairs (each N-target run against the one-target run just before
+    it, over its own probe phase), for wall and CPU: a second estimate next to the fastest-of-k one, which at
+    1,000 targets (a difference of ~0.2 s on 2 s runs) swings with a single lucky or unlucky run of either side."""
+    def median(values):
+        values = sorted(values)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2.0
+    pairs = [(o, m) for o, m in zip(ones, many) if m['probes_ms']]
+    if not pairs:
+        return {}
+    return {'overhead_ratio_median': round(median([(m['wall_s'] - o['wall_s']) * 1000.0 / m['probes_ms'] for o, m in pairs]), 2),
+            'cpu_overhead_ratio_median': round(median([(m['cpu_s'] - o['cpu_s']) * 1000.0 / m['probes_ms'] for o, m in pairs]), 2)}
+
+
+def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3, sources=((None, None),)):
     rows = []
     for rep in range(repeat):
         for n in sizes:
@@ -156,26 +181,58 @@ def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3):
             for detail in details:
                 o = dict(opts, details=detail) if detail else opts
                 load_before = loadavg()
-                one, r = interleaved(k, [{'host': first, 'port': port}], targets, work, o)
-                ratio = (r['wall_s'] - one['wall_s']) * 1000.0 / r['probes_ms'] if r['probes_ms'] else None
-                row = {'sweep': kind, 'details': detail or 'default', 'repeat': rep + 1, 'targets': n,
-                       'best_of': k, 'interleaved': True, 'wall_s': r['wall_s'], 'one_wall_s': one['wall_s'],
-                       'cpu_s': r['cpu_s'], 'one_cpu_s': one['cpu_s'],
-                       'cpu_overhead_ratio': round((r['cpu_s'] - one['cpu_s']) * 1000.0 / r['probes_ms'], 2),
-                       'probes_s': round(r['probes_ms'] / 1000.0, 3), 'overhead_ratio': round(ratio, 2),
-                       'per_target_overhead_ms': round((r['wall_s'] - one['wall_s'] - r['probes_ms'] / 1000.0)
-                                                       * 1000.0 / n, 3),
-                       'rss_mib': r['rss_mib'], 'states': dict((s, v) for s, v in r['summary'].items()
-                                                               if s not in ('total', 'elapsed_ms') and v),
-                       'load_before': load_before, 'load': loadavg()}
-                rows.append(row)
-                print('%-6s %-8s rep %d %6d targets (1/N interleaved, best of %d): wall %6.2f s, one-target %5.2f s, '
-                      'probes %5.2f s => (wall - one) / probes = %5.2f; CPU %5.2f s, one-target %5.2f s => '
-                      '(cpu - one) / probes = %5.2f; peak RSS %6.1f MiB; %s; load %s -> %s'
-                      % (kind, row['details'], rep + 1, n, k, row['wall_s'], row['one_wall_s'], row['probes_s'],
-                         row['overhead_ratio'], row['cpu_s'], row['one_cpu_s'], row['cpu_overhead_ratio'],
-                         row['rss_mib'], row['states'], load_before, row['load']), flush=True)
+                measured_pairs = interleaved(k, [{'host': first, 'port': port}], targets, work, o, sources)
+                load_after = loadavg()
+                for label, dummy in sources:
+                    rows.append(_ratio_row(kind, detail, rep, n, k, measured_pairs[label], load_before, load_after,
+                                           label if len(sources) > 1 else None))
     return rows
+
+
+def _ratio_row(kind, detail, rep, n, k, pair, load_before, load_after, source=None):
+    """One row of `ratios` (printed as it is made) from a (one-target, N-target) pair of fastest runs."""
+    one, r, medians = pair
+    ratio = (r['wall_s'] - one['wall_s']) * 1000.0 / r['probes_ms'] if r['probes_ms'] else None
+    row = {'sweep': kind, 'details': detail or 'default', 'repeat': rep + 1, 'targets': n,
+           'best_of': k, 'interleaved': True, 'wall_s': r['wall_s'], 'one_wall_s': one['wall_s'],
+           'cpu_s': r['cpu_s'], 'one_cpu_s': one['cpu_s'],
+           'cpu_overhead_ratio': round((r['cpu_s'] - one['cpu_s']) * 1000.0 / r['probes_ms'], 2),
+           'probes_s': round(r['probes_ms'] / 1000.0, 3), 'overhead_ratio': round(ratio, 2),
+           'per_target_overhead_ms': round((r['wall_s'] - one['wall_s'] - r['probes_ms'] / 1000.0)
+                                           * 1000.0 / n, 3),
+           'rss_mib': r['rss_mib'], 'states': dict((s, v) for s, v in r['summary'].items()
+                                                   if s not in ('total', 'elapsed_ms') and v),
+           'load_before': load_before, 'load': load_after}
+    row.update(medians)
+    if source:
+        row['source'] = source
+    print(('%s: ' % source if source else '') +
+          '%-6s %-8s rep %d %6d targets (1/N interleaved, best of %d): wall %6.2f s, one-target %5.2f s, '
+          'probes %5.2f s => (wall - one) / probes = %5.2f; CPU %5.2f s, one-target %5.2f s => '
+          '(cpu - one) / probes = %5.2f; paired medians: wall %s, CPU %s; peak RSS %6.1f MiB; %s; load %s -> %s'
+          % (kind, row['details'], rep + 1, n, k, row['wall_s'], row['one_wall_s'], row['probes_s'],
+             row['overhead_ratio'], row['cpu_s'], row['one_cpu_s'], row['cpu_overhead_ratio'],
+             row.get('overhead_ratio_median'), row.get('cpu_overhead_ratio_median'),
+             row['rss_mib'], row['states'], load_before, row['load']), flush=True)
+    return row
+
+
+def ratio_sources(spec):
+    """The collections that `ratios --source` names, each built and installed into a path of its own:
+    [(label, collections path)]. Each comma-separated entry is a directory (a collection's source tree) or a
+    git tree-ish of this repository (a commit, `HEAD`, `main~2`), taken with `git archive`. One entry keeps the
+    rows as before (no `source` key, the collection in build/bench/collections-scale)."""
+    entries = [e.strip() for e in str(spec).split(',') if e.strip()] or [ROOT]
+    out = []
+    for i, entry in enumerate(entries):
+        tree = entry
+        if not os.path.isdir(entry):
+            tree = tempfile.mkdtemp(prefix='pfmve-scale-src-')
+            archive = subprocess.run(['git', '-C', ROOT, 'archive', entry], check=True, stdout=subprocess.PIPE).stdout
+            subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+        dest = None if len(entries) == 1 else os.path.join(ROOT, 'build', 'bench', 'collections-scale-%d' % i)
+        out.append((entry if len(entries) > 1 else None, install_collection(tree, dest)))
+    return out
 
 
 def cmd_ratios(opts):
@@ -183,19 +240,19 @@ def cmd_ratios(opts):
     extra = {'timeout': 2.0, 'concurrency': 512}
     details = [d if d != 'default' else None for d in opts.details.split(',')]
     work = tempfile.mkdtemp(prefix='pfmve-scale-')
-    install_collection(opts.source)
+    sources = ratio_sources(opts.source)
     print('load %s; waited for a quiet machine: load %s' % (loadavg(), wait_quiet()), flush=True)
-    rows = sweep('closed', CLOSED_FIRST, CLOSED_PORT, sizes, opts.repeat, extra, work, details, opts.best_of)
+    rows = sweep('closed', CLOSED_FIRST, CLOSED_PORT, sizes, opts.repeat, extra, work, details, opts.best_of, sources)
     sys.path.insert(0, os.path.join(ROOT, 'build', 'pytest'))
     from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
     raw = port_matrix.get_flow('printer.raw')['destination_port']
     if opts.open_first:
-        rows += sweep('open', opts.open_first, raw, sizes, opts.repeat, extra, work, details, opts.best_of)
+        rows += sweep('open', opts.open_first, raw, sizes, opts.repeat, extra, work, details, opts.best_of, sources)
     elif not opts.no_open:
         lab_dir = tempfile.mkdtemp(prefix='pfmve-scale-lab-')
         try:
             print(scale_lab('up', lab_dir, max(sizes), 'printer.raw', plain=True), flush=True)
-            rows += sweep('open', SCALE_FIRST, raw, sizes, opts.repeat, extra, work, details, opts.best_of)
+            rows += sweep('open', SCALE_FIRST, raw, sizes, opts.repeat, extra, work, details, opts.best_of, sources)
         finally:
             scale_lab('down', lab_dir)
     save(opts.out or os.path.join(RESULTS, 'ratios.json'), rows)
@@ -973,8 +1030,9 @@ def main():
                         'as a code base without the option runs)')
     r.add_argument('--best-of', type=int, default=3, help='runs per measure; the fastest counts')
     r.add_argument('--source', default=ROOT,
-                   help='the collection to measure (default this work tree; for a "before": '
-                        '`git archive COMMIT | tar -x -C DIR`)')
+                   help='the collection to measure: a directory (default this work tree) or a git tree-ish '
+                        '(HEAD, a commit); several, comma-separated, are measured in the same rounds (A/B, B/A, '
+                        '...) and each row names its source, e.g. `--source HEAD~1,.` for a before/after')
     r.add_argument('--out')
     c = sub.add_parser('curve')
     c.add_argument('--sizes', default='100,1000,10000')
