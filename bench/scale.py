@@ -809,6 +809,12 @@ def plot(curve, path):
 
 INVENTORY_MEMORY = os.path.join(ROOT, 'bench', 'results', 'inventory-memory.json')
 SITE_KEPT = os.path.join(ROOT, 'bench', 'results', 'site.json')
+# site.yml before the printers' port access became one task (a7b0217: one printer_port_access run per printer).
+SITE_BEFORE = os.path.join(ROOT, 'bench', 'results', 'site-loop.json')
+# The tasks compared before -> after: a label and the words that find the task in either version.
+SITE_TASKS = (('port access (printer web servers)', 'port-access policy'),
+              ('port check (probe the flows)', 'Probe the port matrix flows'),
+              ('port check (sort the results)', 'Sort the results into passes and failures'))
 
 
 def report_inventory_memory():
@@ -883,6 +889,14 @@ def _site_row(r, source):
         ', '.join('%s %d' % (h, c) for h, c in sorted(r['rerun_changed'].items())), r['load_before'], r['load'], source))
 
 
+def _task_wall(run, words):
+    """The wall time of the first of ``run``'s slowest tasks whose name has ``words``, or None."""
+    for t in run.get('slowest') or []:
+        if words in t['task']:
+            return t['wall_s']
+    return None
+
+
 def report_site():
     fresh = _load('site.json') or []
     kept = [r for r in (_load(SITE_KEPT) or []) if r['printers'] not in [f['printers'] for f in fresh]]
@@ -899,19 +913,41 @@ def report_site():
              '| ---: | ---: | ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |']
     lines += [_site_row(r, 'this run') for r in fresh]
     lines += [_site_row(r, 'kept: %s' % r.get('commit', '?')) for r in kept]
+    before = _load(SITE_BEFORE) or []
+    lines += [_site_row(r, 'before: %s (port access looped per printer)' % r.get('commit', '?')) for r in before]
     every = fresh + kept
-    slow = every[-1]['first']['slowest'][:3]
+    last = max(every, key=lambda r: r['printers'])
+    slow = last['first']['slowest'][:3]
     lines += ['', 'Where the first run at %d printers goes (its slowest tasks, share of the run\'s wall time): '
-              % every[-1]['printers'] + '; '.join('%s %.0f %%' % (t['task'], 100.0 * t['wall_s'] / every[-1]['first']['wall_s'])
-                                                  for t in slow) + '.',
-              'The port-access task loops over the printers: one printer_port_access run per printer (an',
-              'AnsiballZ module with an HTTPS login to the printer\'s web server), where the fleet-wide tasks (facts,',
-              'SNMP settings, port check) stay one task each. A profile of that loop at 1,000 printers (py-spy, 25 s)',
-              'has 75 % of the samples in the module processes, most of them Python importing and compiling the',
-              'AnsiballZ payload, and 14 % in the worker: the per-printer cost is a module run, not the printer. Until',
-              'this bench found it, the loop also templated site.yml\'s port-access options, which gather every',
-              'printer\'s web credentials from hostvars, 11 times per printer: O(printers^2), 52 s of 74 at 100',
-              'printers, hours at 1,000 (changelogs/fragments/mve-printers-port-access-once.yml).', '']
+              % last['printers'] + '; '.join('%s %.0f %%' % (t['task'], 100.0 * t['wall_s'] / last['first']['wall_s'])
+                                             for t in slow) + '.', '']
+    old = [r for r in before if r['printers'] == last['printers']]
+    if old:
+        old = old[0]
+        lines += ['Before and after at %d printers (first run; "before" is %s, where the port-access policy was a'
+                  % (last['printers'], old.get('commit', '?')),
+                  'loop of one `printer_port_access` run per printer, an AnsiballZ module with an HTTPS login each, and',
+                  'the port check\'s results were sorted with Jinja\'s `reject(\'in\', ...)`; "after" is one task for',
+                  'the whole fleet, the `port_check_failures` filter and `mve_port_check_concurrency` 1,024):', '',
+                  '| what | before s | after s | before / after |', '| --- | ---: | ---: | ---: |',
+                  '| site.yml first run | %.1f | %.1f | %.1f |' % (
+                      old['first']['wall_s'], last['first']['wall_s'], old['first']['wall_s'] / last['first']['wall_s'])]
+        for label, words in SITE_TASKS:
+            b = _task_wall(old['first'], words)
+            a = _task_wall(last['first'], words)
+            if b is not None and a is not None:
+                lines.append('| %s | %.1f | %.1f | %.1f |' % (label, b, a, b / a))
+            elif b is not None and last['first'].get('slowest'):   # no longer among the slowest tasks recorded
+                floor = min(t['wall_s'] for t in last['first']['slowest'])
+                lines.append('| %s | %.1f | < %.1f (not among the %d slowest) | > %.1f |'
+                             % (label, b, floor, len(last['first']['slowest']), b / floor))
+        lines.append('')
+    lines += ['The port access was a loop until this bench found it: a profile of the loop at 1,000 printers',
+              '(py-spy, 25 s) had 75 % of its samples in the module processes, most of them Python importing and',
+              'compiling the AnsiballZ payload: the per-printer cost was a module run, not the printer. Before that,',
+              'the loop also templated site.yml\'s port-access options, which gather every printer\'s web',
+              'credentials from hostvars, 11 times per printer: O(printers^2), 52 s of 74 at 100 printers, hours at',
+              '1,000 (changelogs/fragments/mve-printers-port-access-once.yml).', '']
     return lines
 
 
