@@ -716,6 +716,7 @@ RESULTS = os.path.join(ROOT, 'build', 'bench')
 PAGE = os.path.join(ROOT, 'docs', 'benchmarks.md')
 PLOT = os.path.join(ROOT, 'docs', 'benchmarks.svg')
 PER_RESULT = os.path.join(ROOT, 'bench', 'results', 'per-result.json')
+PER_RESULT_2 = os.path.join(ROOT, 'bench', 'results', 'per-result-2.json')
 
 WHERE_THE_TIME_GOES = """## Where the time goes
 
@@ -889,6 +890,32 @@ def _site_row(r, source):
         ', '.join('%s %d' % (h, c) for h, c in sorted(r['rerun_changed'].items())), r['load_before'], r['load'], source))
 
 
+def report_per_result_2():
+    data = _load(PER_RESULT_2)
+    if not data:
+        return []
+    lines = ['## Before and after the second per-result cut', '',
+             'Measured by hand (bench/results/per-result-2.json): plain targets skip AnsibleModule\'s 14-suboption',
+             'validation, `invocation` gives the number of targets instead of echoing them. Both versions in the',
+             'same rounds (A/B, B/A), at the loads given; "paired" is the median of the ratios of each round.', '',
+             '| version | sweep | details | targets | ratio (wall) | ratio (CPU) | paired wall | paired CPU | load |',
+             '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |']
+    for r in data.get('rows_quiet') or []:
+        lines.append('| %s | %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %s -> %s |' % (
+            r['version'], r['sweep'], r['details'], r['targets'], r['overhead_ratio'], r['cpu_overhead_ratio'],
+            r['overhead_ratio_median'], r['cpu_overhead_ratio_median'], r['load_before'], r['load']))
+    paired = data.get('paired_1000')
+    if paired:
+        lines += ['', '%d rounds of (1 target, %d closed targets) per version, rotating (load %s -> %s): CPU ratio '
+                  'median %.2f -> %.2f, wall ratio median %.2f -> %.2f; extra CPU per run %.0f -> %.0f ms (%s -> %s).'
+                  % (paired['rounds'], paired['n'], paired['load_before'], paired['load_after'],
+                     paired['HEAD']['cpu']['ratio_median'], paired['new']['cpu']['ratio_median'],
+                     paired['HEAD']['wall']['ratio_median'], paired['new']['wall']['ratio_median'],
+                     paired['HEAD']['extra_cpu_ms_median'], paired['new']['extra_cpu_ms_median'],
+                     paired['versions']['HEAD'], paired['versions']['new'])]
+    return lines + ['']
+
+
 def _task_wall(run, words):
     """The wall time of the first of ``run``'s slowest tasks whose name has ``words``, or None."""
     for t in run.get('slowest') or []:
@@ -995,6 +1022,7 @@ def cmd_report(opts):
                 r['version'], r['sweep'], r['details'], r['targets'], r['overhead_ratio'], r['cpu_overhead_ratio'],
                 r['wall_s'], r['probes_s'], r['load']))
         lines.append('')
+    lines += report_per_result_2()
     lines += [WHERE_THE_TIME_GOES]
     curve = _load('curve.json')
     if curve:
