@@ -890,6 +890,10 @@ def _site_row(r, source):
         ', '.join('%s %d' % (h, c) for h, c in sorted(r['rerun_changed'].items())), r['load_before'], r['load'], source))
 
 
+def _fmt2(value):
+    return '-' if value is None else '%.2f' % value
+
+
 def report_per_result_2():
     data = _load(PER_RESULT_2)
     if not data:
@@ -998,14 +1002,16 @@ def cmd_report(opts):
                   'under 1.0 before its first row, and its own runs keep it near 1 to 2). At 1,000 targets the probe',
                   'phase is about 0.1 s, so the wall ratio weighs a difference of a few tenths of a second against',
                   'the 2 s of Ansible\'s start: it is within the noise there (a row may even come out negative);',
-                  'the CPU ratio is steadier.', '',
+                  'the CPU ratio is steadier, and the paired medians (the median of the ratio of each 1-target and',
+                  'N-target pair) steadier still.', '',
                   '| sweep | details | targets | wall s | 1-target wall s | probes s | ratio (wall) | ratio (CPU) '
-                  '| peak RSS MiB | load before -> after |',
-                  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+                  '| paired median (wall) | paired median (CPU) | peak RSS MiB | load before -> after |',
+                  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
         for r in ratios:
-            lines.append('| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %s |' % (
+            lines.append('| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s | %.0f | %s |' % (
                 r['sweep'], r['details'], r['targets'], r['wall_s'], r['one_wall_s'], r['probes_s'],
-                r['overhead_ratio'], r['cpu_overhead_ratio'], r['rss_mib'],
+                r['overhead_ratio'], r['cpu_overhead_ratio'], _fmt2(r.get('overhead_ratio_median')),
+                _fmt2(r.get('cpu_overhead_ratio_median')), r['rss_mib'],
                 ('%s -> %s' % (r['load_before'], r['load'])) if r.get('load_before') else r['load']))
         lines.append('')
     per_result = _load(PER_RESULT)
