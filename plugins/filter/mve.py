@@ -122,6 +122,11 @@ def _member_of(items):
     return lambda value: bool(keys) and _canonical(value) in keys
 
 
+def _failing(r, fail_on, is_tolerated):
+    """A port check result that fails: not advisory, its state in ``fail_on``, not tolerated."""
+    return not r.get('advisory') and r.get('state') in fail_on and not is_tolerated(r)
+
+
 def port_check_table(result, fail_on, tolerated=None):
     """The lines of the port check table: header, one row per result with its verdict, and the summary line."""
     result = _mapping('port_check_table', result, 'the input (port_check result)')
@@ -133,7 +138,7 @@ def port_check_table(result, fail_on, tolerated=None):
     for r in results:
         if r.get('advisory'):
             verdict = 'advisory'
-        elif r.get('state') in fail_on and not is_tolerated(r):
+        elif _failing(r, fail_on, is_tolerated):
             verdict = 'FAIL'
             failing += 1
         elif r.get('state') == 'open' or is_tolerated(r):
@@ -165,7 +170,7 @@ def port_check_failures(result, fail_on, tolerated=None):
     results = _sequence('port_check_failures', result.get('results'), 'results')
     fail_on = set(_sequence('port_check_failures', fail_on, 'fail_on'))
     is_tolerated = _member_of(_sequence('port_check_failures', tolerated, 'tolerated'))
-    return [r for r in results if not r.get('advisory') and r.get('state') in fail_on and not is_tolerated(r)]
+    return [r for r in results if _failing(r, fail_on, is_tolerated)]
 
 
 def dependency_verdicts(checks):

@@ -303,7 +303,7 @@ field:
   sample: port
 '''
 
-from ansible_collections.printfleet.mve.plugins.module_utils.printers import port_access
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet, port_access
 from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_pages import EwsError
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import failure
 
@@ -315,7 +315,7 @@ def main():
     try:
         result = port_access.run(module.params, module.check_mode, module.warn)
     except EwsError as exc:
-        module.fail_json(changed=port_access.sent(exc), **failure(exc))
+        module.fail_json(changed=fleet.sent(exc), **failure(exc))
     if not module._diff:
         result.pop('diff', None)
     module.exit_json(**result)
@@ -328,16 +328,12 @@ def fleet_main(module):
     except EwsError as exc:   # bad input or the guard rail: nothing was sent to any printer
         module.fail_json(changed=False, **failure(exc))
     diffs = dict((h, r.pop('diff')) for h, r in printers.items() if 'diff' in r)
-    failed = sorted(h for h, r in printers.items() if r.get('failed'))
-    result = dict(changed=any(r.get('changed') for r in printers.values()), printers=printers,
-                  failed_printers=failed, forced=forced)
+    changed, failed, msg = fleet.outcome(printers)
+    result = dict(changed=changed, printers=printers, failed_printers=failed, forced=forced)
     if module._diff:
-        result['diff'] = {'before': dict((h, d['before']) for h, d in sorted(diffs.items())),
-                          'after': dict((h, d['after']) for h, d in sorted(diffs.items()))}
-    if failed:
-        module.fail_json(msg='%d of %d printers failed: %s' % (len(failed), len(printers), '; '.join(
-            '%s: %s' % (h, printers[h]['msg']) for h in failed[:20])) + (
-                ' (and %d more, in failed_printers)' % (len(failed) - 20) if len(failed) > 20 else ''), **result)
+        result['diff'] = fleet.diff(diffs)
+    if msg:
+        module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 
 

@@ -247,6 +247,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import InputError, failure
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_ops as printer_ops
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.protocols import snmp as snmp_wire
 
 
@@ -270,9 +271,9 @@ def main():
     try:
         result = asyncio.run(printer_ops.run(params, module.check_mode))
     except printer_ops.Failure as exc:
-        module.fail_json(changed=printer_ops.sent(exc), **failure(exc))
+        module.fail_json(changed=fleet.sent(exc), **failure(exc))
     except snmp_client.SnmpError as exc:
-        module.fail_json(changed=printer_ops.sent(exc), **failure(exc))
+        module.fail_json(changed=fleet.sent(exc), **failure(exc))
     module.exit_json(**result)
 
 
@@ -283,14 +284,11 @@ def fleet_main(module, params):
                                                      params['concurrency']))
     except printer_ops.Failure as exc:  # bad get/walk/set input, the same for every printer
         module.fail_json(changed=False, **failure(exc))
-    failed = sorted(h for h, r in printers.items() if r.get('failed'))
-    changed = any(r.get('changed') for r in printers.values())
-    diff = {'before': dict((h, r['diff']['before']) for h, r in printers.items() if r.get('diff', {}).get('before')),
-            'after': dict((h, r['diff']['after']) for h, r in printers.items() if r.get('diff', {}).get('after'))}
+    changed, failed, msg = fleet.outcome(printers)
+    diff = fleet.diff(dict((h, r['diff']) for h, r in printers.items() if r.get('diff')))
     result = dict(changed=changed, printers=printers, failed_printers=failed, diff=diff)
-    if failed:
-        module.fail_json(msg='%d of %d printers failed: %s' % (len(failed), len(printers), '; '.join(
-            '%s: %s' % (h, printers[h]['msg']) for h in failed[:20])), **result)
+    if msg:
+        module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 
 

@@ -106,30 +106,33 @@ def printer_settings(host, facts, result, settings):
     return out
 
 
-def printer_ports(host, result):
-    """printer_port_access's result (check mode): one verdict per printer and port of the policy. Takes the fleet
-    result (``printers``, one task) and the looped one (``results``, one item per printer) alike."""
-    result = result or {}
-    args = (result.get('invocation') or {}).get('module_args') or {}
+def _printer_port_items(result):
+    """(address, result, wanted ports) of each printer of printer_port_access's result: the fleet result
+    (``printers``, one task, the ports of its arguments) or the looped one (``results``, one item per printer)."""
     if isinstance(result.get('printers'), dict):
-        items = [dict(r, item=address, _wanted=args.get('ports') or {}) for address, r in sorted(result['printers'].items())]
-    elif result.get('failed') and result.get('printers') is None and not result.get('results'):
+        wanted = ((result.get('invocation') or {}).get('module_args') or {}).get('ports') or {}
+        return [(address, r, wanted) for address, r in sorted(result['printers'].items())]
+    out = []
+    for item in result.get('results') or []:
+        args = (item.get('invocation') or {}).get('module_args') or {}
+        out.append((item.get('item') or args.get('host'), item, args.get('ports') or {}))
+    return out
+
+
+def printer_ports(host, result):
+    """printer_port_access's result (check mode): one verdict per printer and port of the policy."""
+    result = result or {}
+    if result.get('failed') and result.get('printers') is None and not result.get('results'):
         # the fleet task failed before any printer (bad input, the guard rail): one error for the fleet
         return [verdict(host, 'printer_port', 'printers\' web servers', ERROR, reason=_error_text(result))]
-    else:
-        items = result.get('results') or []
     out = []
-    for item in items:
+    for address, item, wanted in _printer_port_items(result):
         if item.get('skipped'):
             continue
-        address = item.get('item') or (item.get('invocation') or {}).get('module_args', {}).get('host')
         if item.get('failed'):
             out.append(verdict(host, 'printer_port', '%s web server' % address, ERROR, reason=_error_text(item)))
             continue
         changes = dict((c.get('port'), c) for c in item.get('changes') or [])
-        wanted = item.get('_wanted')
-        if wanted is None:
-            wanted = ((item.get('invocation') or {}).get('module_args') or {}).get('ports') or {}
         for port in sorted(set(wanted) | set(changes)):
             check = '%s %s' % (address, port)
             if port in changes:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_pages as ews_ports
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import ews_profiles
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.matrix import port_matrix
 from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_client import EwsClient, normalize_fingerprint, validating_context
 from ansible_collections.printfleet.mve.plugins.module_utils.printers.ews_pages import EwsError
@@ -201,11 +202,6 @@ def run_printer(params, plan, check_mode, warn):
         raise
 
 
-def sent(exc):
-    """True when ``exc`` ended a printer's run after its form was posted (the result's ``changed``)."""
-    return bool(getattr(exc, 'sent', False))
-
-
 def fleet_input(params):
     """Every printer of ``printers`` as the parameters of its own run (module-wide options, then the printer's
     own), checked all at once before any printer is contacted: InputError listing every problem."""
@@ -269,7 +265,7 @@ def run_fleet(module_params, check_mode, warn):
             result.pop('forced', None)   # module-wide, once in the fleet's result
             return host, result
         except EwsError as exc:
-            return host, dict(exc.fail_kwargs('error_kind'), changed=sent(exc), failed=True)
+            return host, dict(exc.fail_kwargs('error_kind'), changed=fleet.sent(exc), failed=True)
 
     with ThreadPoolExecutor(max_workers=min(params['concurrency'], len(runs))) as pool:
         pairs = list(pool.map(one, runs))

@@ -16,6 +16,7 @@ import asyncio
 
 from ansible_collections.printfleet.mve.plugins.module_utils.common.argspec import ArgumentSpec
 from ansible_collections.printfleet.mve.plugins.module_utils.common.errors import PrintfleetError
+from ansible_collections.printfleet.mve.plugins.module_utils.printers import fleet
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import settings as printer_settings
 from ansible_collections.printfleet.mve.plugins.module_utils.printers import snmp_client
 
@@ -117,11 +118,6 @@ async def _apply(client, wanted, result, check_mode):
         raise
 
 
-def sent(exc):
-    """True when ``exc`` ended a run after a SET was sent (the result's ``changed``)."""
-    return bool(getattr(exc, 'sent', False))
-
-
 async def run_fleet(params, hosts, check_mode, concurrency=64):
     """``run`` for every host in ``hosts`` concurrently. Returns {host: result}; a printer that fails has
     ``failed: true``, ``msg`` and ``error_kind`` in its result instead of raising, so the others still run."""
@@ -132,9 +128,9 @@ async def run_fleet(params, hosts, check_mode, concurrency=64):
             try:
                 return host, await run(dict(params, host=host), check_mode)
             except Failure as exc:
-                return host, dict(exc.fail_kwargs(), changed=sent(exc), failed=True)
+                return host, dict(exc.fail_kwargs(), changed=fleet.sent(exc), failed=True)
             except snmp_client.SnmpError as exc:
-                return host, dict(exc.fail_kwargs('error_kind'), changed=sent(exc), failed=True)
+                return host, dict(exc.fail_kwargs('error_kind'), changed=fleet.sent(exc), failed=True)
 
     pairs = await asyncio.gather(*(one(h) for h in hosts))
     return dict(pairs)
