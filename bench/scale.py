@@ -33,6 +33,7 @@ import argparse
 import ipaddress
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -156,19 +157,20 @@ def interleaved(k, one_target, targets, workdir, opts, sources=((None, None),)):
                 for label, (ones, many) in runs.items())
 
 
+def _ratio(one, many, key):
+    """(many[key] - one[key]) over many's probe phase: the cost outside the probes in units of the probe phase."""
+    return (many[key] - one[key]) * 1000.0 / many['probes_ms']
+
+
 def paired_medians(ones, many):
     """The ratios again as the median over the pairs (each N-target run against the one-target run just before
     it, over its own probe phase), for wall and CPU: a second estimate next to the fastest-of-k one, which at
     1,000 targets (a difference of ~0.2 s on 2 s runs) swings with a single lucky or unlucky run of either side."""
-    def median(values):
-        values = sorted(values)
-        mid = len(values) // 2
-        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2.0
     pairs = [(o, m) for o, m in zip(ones, many) if m['probes_ms']]
     if not pairs:
         return {}
-    return {'overhead_ratio_median': round(median([(m['wall_s'] - o['wall_s']) * 1000.0 / m['probes_ms'] for o, m in pairs]), 2),
-            'cpu_overhead_ratio_median': round(median([(m['cpu_s'] - o['cpu_s']) * 1000.0 / m['probes_ms'] for o, m in pairs]), 2)}
+    return {'overhead_ratio_median': round(statistics.median(_ratio(o, m, 'wall_s') for o, m in pairs), 2),
+            'cpu_overhead_ratio_median': round(statistics.median(_ratio(o, m, 'cpu_s') for o, m in pairs), 2)}
 
 
 def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3, sources=((None, None),)):
@@ -192,11 +194,11 @@ def sweep(kind, first, port, sizes, repeat, opts, work, details=('full',), k=3, 
 def _ratio_row(kind, detail, rep, n, k, pair, load_before, load_after, source=None):
     """One row of `ratios` (printed as it is made) from a (one-target, N-target) pair of fastest runs."""
     one, r, medians = pair
-    ratio = (r['wall_s'] - one['wall_s']) * 1000.0 / r['probes_ms'] if r['probes_ms'] else None
+    ratio = _ratio(one, r, 'wall_s') if r['probes_ms'] else None
     row = {'sweep': kind, 'details': detail or 'default', 'repeat': rep + 1, 'targets': n,
            'best_of': k, 'interleaved': True, 'wall_s': r['wall_s'], 'one_wall_s': one['wall_s'],
            'cpu_s': r['cpu_s'], 'one_cpu_s': one['cpu_s'],
-           'cpu_overhead_ratio': round((r['cpu_s'] - one['cpu_s']) * 1000.0 / r['probes_ms'], 2),
+           'cpu_overhead_ratio': round(_ratio(one, r, 'cpu_s'), 2),
            'probes_s': round(r['probes_ms'] / 1000.0, 3), 'overhead_ratio': round(ratio, 2),
            'per_target_overhead_ms': round((r['wall_s'] - one['wall_s'] - r['probes_ms'] / 1000.0)
                                            * 1000.0 / n, 3),
